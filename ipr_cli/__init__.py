@@ -1,0 +1,3 @@
+"""ipr — screen customs declarations against recorded trademarks."""
+
+__version__ = "0.1.0"

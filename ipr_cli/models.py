@@ -1,0 +1,197 @@
+"""Plain data shared by every layer: recordations, declaration lines, hits.
+
+Frozen dataclasses with no behaviour beyond small derived properties, so that the
+matcher, the store, the readers and the writers can exchange them without knowing
+about one another.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import Enum
+
+
+class Verdict(str, Enum):
+    """How strongly a line is flagged: ``hit`` means hold for inspection."""
+
+    HIT = "hit"
+    REVIEW = "review"
+
+    @property
+    def rank(self) -> int:
+        return 2 if self is Verdict.HIT else 1
+
+
+class Status(str, Enum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    EXPIRED = "expired"
+
+
+# The SPEC's recordation columns, in the canonical export order.
+RECORDATION_FIELDS: tuple[str, ...] = (
+    "recordation_id",
+    "mark",
+    "holder",
+    "aliases",
+    "hs_scope",
+    "nice_classes",
+    "registration_no",
+    "valid_from",
+    "valid_until",
+    "status",
+    "authorized_importers",
+    "authorized_origins",
+    "min_unit_value",
+    "currency",
+    "contact",
+    "notes",
+)
+LIST_FIELDS = frozenset(
+    {"aliases", "hs_scope", "nice_classes", "authorized_importers", "authorized_origins"}
+)
+
+
+@dataclass(frozen=True)
+class Recordation:
+    """A trademark recorded with customs by its holder."""
+
+    recordation_id: str
+    mark: str
+    holder: str
+    valid_until: dt.date
+    aliases: tuple[str, ...] = ()
+    hs_scope: tuple[str, ...] = ()
+    nice_classes: tuple[int, ...] = ()
+    registration_no: str = ""
+    valid_from: dt.date | None = None
+    status: Status = Status.ACTIVE
+    authorized_importers: tuple[str, ...] = ()
+    authorized_origins: tuple[str, ...] = ()
+    min_unit_value: Decimal | None = None
+    currency: str = ""
+    contact: str = ""
+    notes: str = ""
+
+    def in_force(self, on: dt.date) -> bool:
+        """True when the recordation is active and ``on`` lies within its validity."""
+        if self.status is not Status.ACTIVE:
+            return False
+        if self.valid_from is not None and on < self.valid_from:
+            return False
+        return on <= self.valid_until
+
+    def covers_hs(self, hs_code: str) -> bool:
+        """True when ``hs_code`` falls under the HS scope (an empty scope covers all)."""
+        if not self.hs_scope:
+            return True
+        code = "".join(ch for ch in hs_code if ch.isdigit())
+        return any(code.startswith(p) or p.startswith(code) and len(code) >= 2 for p in self.hs_scope)
+
+    def to_record(self) -> dict[str, str]:
+        """The recordation as flat strings, in SPEC column order (lists joined by ``;``)."""
+        out: dict[str, str] = {}
+        for name in RECORDATION_FIELDS:
+            value = getattr(self, name)
+            if name in LIST_FIELDS:
+                out[name] = ";".join(str(v) for v in value)
+            elif isinstance(value, Enum):
+                out[name] = value.value
+            elif value is None:
+                out[name] = ""
+            elif isinstance(value, dt.date):
+                out[name] = value.isoformat()
+            else:
+                out[name] = str(value)
+        return out
+
+
+@dataclass(frozen=True)
+class DeclarationLine:
+    """One line of an import declaration, as read from a file."""
+
+    file: str
+    row: int
+    description: str
+    declaration_id: str = ""
+    item_no: str = ""
+    date: dt.date | None = None
+    importer: str = ""
+    origin: str = ""
+    hs_code: str = ""
+    brand: str = ""
+    quantity: Decimal | None = None
+    value: Decimal | None = None
+    currency: str = ""
+
+    @property
+    def unit_value(self) -> Decimal | None:
+        if self.value is None or not self.quantity:
+            return None
+        return self.value / self.quantity
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A declaration line flagged against one recordation, with the why."""
+
+    file: str
+    row: int
+    declaration_id: str
+    item_no: str
+    recordation_id: str
+    mark: str
+    holder: str
+    score: int
+    verdict: Verdict
+    matched_text: str
+    reasons: tuple[str, ...] = ()
+    # Where the matched text stands, for highlighting: which field and the span in it.
+    field: str = "description"
+    span: tuple[int, int] | None = None
+
+    def to_dict(self) -> dict:
+        """The SPEC's hit object (``schema_version`` 1)."""
+        return {
+            "file": self.file,
+            "row": self.row,
+            "declaration_id": self.declaration_id,
+            "item_no": self.item_no,
+            "recordation_id": self.recordation_id,
+            "mark": self.mark,
+            "holder": self.holder,
+            "score": self.score,
+            "verdict": self.verdict.value,
+            "matched_text": self.matched_text,
+            "reasons": list(self.reasons),
+        }
+
+
+@dataclass
+class Suppression:
+    """An allow-list entry: lines of this importer (and origin) are not flagged."""
+
+    recordation_id: str
+    importer: str
+    origin: str = ""
+    until: dt.date | None = None
+    reason: str = ""
+
+
+@dataclass
+class DenyEntry:
+    """A deny-list entry: lines of this importer weigh more."""
+
+    importer: str
+    recordation_id: str = ""
+    reason: str = ""
+
+
+@dataclass
+class ScreeningContext:
+    """Everything besides recordations that changes how a line is judged."""
+
+    allow: list[Suppression] = field(default_factory=list)
+    deny: list[DenyEntry] = field(default_factory=list)
