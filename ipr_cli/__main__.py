@@ -1,0 +1,3 @@
+from ipr_cli.cli import main
+
+main()

@@ -1,0 +1,62 @@
+"""The ``ipr`` command line: thin wrappers that parse options, call the core and print.
+
+Only this package imports Typer.  Heavy modules (matching, Rich, openpyxl) are imported
+inside the commands that need them, so ``ipr --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from .. import __version__
+from .common import new_app, state
+
+app = new_app(
+    "Screen customs import declarations against recorded trademarks.\n\n"
+    "Liaisons keep recordations with [bold]ipr recordation[/]; officers screen files with "
+    "[bold]ipr check[/] and decide on hits.",
+    epilog="Example: ipr recordation import marks.csv && ipr check declarations.csv",
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"ipr {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    db: Optional[str] = typer.Option(
+        None, "--db", metavar="PATH", help="Store file (default: $IPR_DB, else the per-user data directory)."
+    ),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks of internal errors."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    s = state()
+    s.db = db
+    s.debug = debug or s.debug
+
+
+def _register() -> None:
+    from . import audit_cmd, db_cmd, recordation
+
+    app.add_typer(recordation.app, name="recordation")
+    app.add_typer(db_cmd.app, name="db")
+    app.command("audit")(audit_cmd.audit)
+    try:
+        from . import check as check_cmd
+    except ImportError:  # screening not built yet
+        return
+    app.command("check")(check_cmd.check)
+
+
+_register()
+
+
+def main() -> None:
+    app(prog_name="ipr")

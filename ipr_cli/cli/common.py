@@ -1,0 +1,132 @@
+"""What every command shares: the error boundary, the store, consoles, options."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from dataclasses import dataclass
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+
+try:  # Typer >= 0.22 carries its own copy of Click
+    from typer._click import exceptions as click_exceptions
+    from typer._click.globals import get_current_context
+except ImportError:  # pragma: no cover - older Typer on plain Click
+    from click import exceptions as click_exceptions
+    from click import get_current_context
+
+from ..errors import IprError, ValidationError
+
+
+@dataclass
+class State:
+    db: str | None = None
+    debug: bool = False
+
+
+def state() -> State:
+    ctx = get_current_context()
+    root = ctx.find_root()
+    if root.obj is None:
+        root.obj = State(debug=debug_env())
+    return root.obj
+
+
+def debug_env() -> bool:
+    return os.environ.get("IPR_DEBUG", "").strip() not in ("", "0", "false", "no")
+
+
+def err_console():
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def print_error(exc: IprError) -> None:
+    """The one place user-facing errors are printed: ``Error: …`` plus a hint, on stderr."""
+    from rich.markup import escape
+
+    console = err_console()
+    console.print(f"[bold red]Error:[/] {escape(exc.message)}")
+    if isinstance(exc, ValidationError):
+        for problem in exc.problems:
+            console.print(f"  - {escape(problem)}")
+    if exc.hint:
+        console.print(f"[dim]{escape(exc.hint)}[/]")
+
+
+class IprGroup(TyperGroup):
+    """A Typer group that maps ipr's errors to the SPEC's exit codes, once, for every command."""
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, click_exceptions.ClickException):
+            raise
+        except KeyboardInterrupt:
+            err_console().print("Interrupted; nothing was half-written.")
+            raise typer.Exit(130) from None
+        except IprError as exc:
+            print_error(exc)
+            if _debug(ctx):
+                traceback.print_exc(file=sys.stderr)
+            raise typer.Exit(exc.exit_code) from None
+        except BrokenPipeError:
+            # The reader of our output went away (`ipr ... | head`): not an error.
+            sys.stdout = None  # type: ignore[assignment]
+            raise typer.Exit(0) from None
+        except Exception as exc:  # a bug: say so, trace only on request
+            err_console().print(
+                f"[bold red]Internal error:[/] {type(exc).__name__}: {exc}. This is a bug in ipr; "
+                "run again with --debug (or IPR_DEBUG=1) for the traceback and report it.",
+                markup=True,
+                highlight=False,
+            )
+            if _debug(ctx):
+                traceback.print_exc(file=sys.stderr)
+            raise typer.Exit(4) from None
+
+
+def _debug(ctx: typer.Context) -> bool:
+    root = ctx.find_root()
+    return bool(root.obj and root.obj.debug) or debug_env()
+
+
+def new_app(help: str, **kwargs: Any) -> typer.Typer:
+    return typer.Typer(
+        help=help,
+        cls=IprGroup,
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        rich_markup_mode="rich",
+        add_completion=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+        **kwargs,
+    )
+
+
+def open_store(*, create: bool = False):
+    """Open the store chosen by --db / IPR_DB / the default; read commands never create it."""
+    from ..store import Store, resolve_path
+
+    return Store.open(resolve_path(state().db), create=create)
+
+
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+def stdin_is_terminal() -> bool:
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+def check_format(value: str, allowed: tuple[str, ...]) -> str:
+    value = value.lower()
+    if value not in allowed:
+        from ..errors import UsageError
+
+        raise UsageError(f"Unknown format {value!r}; choose one of: {', '.join(allowed)}.")
+    return value

@@ -1,0 +1,166 @@
+"""Turn raw recordation records (strings from a file or the command line) into
+validated :class:`~ipr_cli.models.Recordation` objects, naming every problem."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from decimal import Decimal, InvalidOperation
+
+from . import hs
+from .errors import ValidationError
+from .models import LIST_FIELDS, RECORDATION_FIELDS, Recordation, Status
+
+REQUIRED = ("recordation_id", "mark", "holder", "valid_until")
+MAX_PROBLEMS = 50
+
+
+def split_list(value: str) -> list[str]:
+    """Split a ``;``-separated list, dropping blanks."""
+    return [part.strip() for part in value.split(";") if part.strip()]
+
+
+def _country(code: str) -> bool:
+    import pycountry
+
+    return len(code) == 2 and pycountry.countries.get(alpha_2=code) is not None
+
+
+def _currency(code: str) -> bool:
+    import pycountry
+
+    return len(code) == 3 and pycountry.currencies.get(alpha_3=code) is not None
+
+
+def _date(value: str) -> dt.date:
+    if len(value) != 10:
+        raise ValueError
+    return dt.date.fromisoformat(value)
+
+
+def parse(record: Mapping[str, str]) -> tuple[Recordation | None, list[tuple[str, str]]]:
+    """Validate one raw record; return the recordation or ``None`` and ``(field, why)`` problems."""
+    problems: list[tuple[str, str]] = []
+    raw = {k: (record.get(k) or "").strip() for k in RECORDATION_FIELDS}
+    for key in record:
+        if key not in RECORDATION_FIELDS and (record.get(key) or "").strip():
+            problems.append((key, "unknown column"))
+    for name in REQUIRED:
+        if not raw[name]:
+            problems.append((name, "is required and empty"))
+
+    hs_scope = split_list(raw["hs_scope"])
+    for prefix in hs_scope:
+        if not prefix.isdigit() or not 2 <= len(prefix) <= 10:
+            problems.append(("hs_scope", f"{prefix!r} is not an HS prefix of 2 to 10 digits"))
+        elif (part := hs.unknown_part(prefix)) is not None:
+            problems.append(("hs_scope", f"{prefix!r}: {part} is not an HS 2022 code"))
+
+    nice: list[int] = []
+    for item in split_list(raw["nice_classes"]):
+        if not item.isdigit() or not 1 <= int(item) <= 45:
+            problems.append(("nice_classes", f"{item!r} is not a Nice class 1-45"))
+        else:
+            nice.append(int(item))
+
+    dates: dict[str, dt.date | None] = {}
+    for name in ("valid_from", "valid_until"):
+        dates[name] = None
+        if raw[name]:
+            try:
+                dates[name] = _date(raw[name])
+            except ValueError:
+                problems.append((name, f"{raw[name]!r} is not an ISO date (YYYY-MM-DD)"))
+    if dates["valid_from"] and dates["valid_until"] and dates["valid_until"] < dates["valid_from"]:
+        problems.append(("valid_until", f"{raw['valid_until']} is before valid_from {raw['valid_from']}"))
+
+    status = Status.ACTIVE
+    if raw["status"]:
+        try:
+            status = Status(raw["status"].lower())
+        except ValueError:
+            problems.append(("status", f"{raw['status']!r} is not active, suspended or expired"))
+
+    origins = [c.upper() for c in split_list(raw["authorized_origins"])]
+    for code in origins:
+        if not _country(code):
+            problems.append(("authorized_origins", f"{code!r} is not an ISO 3166-1 alpha-2 country"))
+
+    min_value: Decimal | None = None
+    if raw["min_unit_value"]:
+        try:
+            min_value = Decimal(raw["min_unit_value"])
+            if not min_value.is_finite() or min_value < 0:
+                raise InvalidOperation
+        except InvalidOperation:
+            problems.append(("min_unit_value", f"{raw['min_unit_value']!r} is not a non-negative number"))
+            min_value = None
+    currency = raw["currency"].upper()
+    if currency and not _currency(currency):
+        problems.append(("currency", f"{raw['currency']!r} is not an ISO 4217 currency"))
+    if min_value is not None and not currency:
+        problems.append(("currency", "is required when min_unit_value is given"))
+
+    if problems:
+        return None, problems
+    return (
+        Recordation(
+            recordation_id=raw["recordation_id"],
+            mark=raw["mark"],
+            holder=raw["holder"],
+            valid_until=dates["valid_until"],  # type: ignore[arg-type]
+            aliases=tuple(split_list(raw["aliases"])),
+            hs_scope=tuple(hs_scope),
+            nice_classes=tuple(nice),
+            registration_no=raw["registration_no"],
+            valid_from=dates["valid_from"],
+            status=status,
+            authorized_importers=tuple(split_list(raw["authorized_importers"])),
+            authorized_origins=tuple(origins),
+            min_unit_value=min_value,
+            currency=currency,
+            contact=raw["contact"],
+            notes=raw["notes"],
+        ),
+        [],
+    )
+
+
+def parse_all(records: Iterable[tuple[int, Mapping[str, str]]], source: str) -> list[Recordation]:
+    """Validate every record of a file; raise one :class:`ValidationError` naming all bad rows."""
+    good: list[Recordation] = []
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    for row, record in records:
+        recordation, found = parse(record)
+        rid = (record.get("recordation_id") or "").strip()
+        if rid and rid in seen:
+            found.append(("recordation_id", f"{rid!r} already given in row {seen[rid]}"))
+        elif rid:
+            seen[rid] = row
+        for field, why in found:
+            problems.append(f"row {row}, {field}: {why}")
+        if recordation is not None and not found:
+            good.append(recordation)
+    if problems:
+        shown = problems[:MAX_PROBLEMS]
+        if len(problems) > MAX_PROBLEMS:
+            shown.append(f"... and {len(problems) - MAX_PROBLEMS} more")
+        rows = {p.split(",")[0] for p in problems}
+        raise ValidationError(
+            f"{source}: {len(rows)} invalid row(s); nothing was imported.",
+            shown,
+            hint="Fix the rows named above and import the file again.",
+        )
+    return good
+
+
+def from_store_row(row: Mapping[str, object]) -> Recordation:
+    """Rebuild a recordation from its stored (already validated) strings."""
+    recordation, problems = parse({k: str(row.get(k) or "") for k in RECORDATION_FIELDS})
+    if recordation is None:  # pragma: no cover - the store only holds validated rows
+        raise ValueError(f"stored recordation {row.get('recordation_id')} is invalid: {problems}")
+    return recordation
+
+
+__all__ = ["parse", "parse_all", "from_store_row", "split_list", "LIST_FIELDS"]

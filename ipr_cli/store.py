@@ -1,0 +1,321 @@
+"""The SQLite store: opening (and migrating) it, and every query.  No printing here.
+
+One file, WAL journal, a busy timeout, readable by its owner only.  Every write runs
+in one ``BEGIN IMMEDIATE`` transaction, so a failure or a kill leaves the store as it
+was before the command.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import getpass
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from .errors import NotFoundError, StoreError
+from .models import RECORDATION_FIELDS, Recordation
+from .recordations import from_store_row
+
+APP_NAME = "ipr"
+DEFAULT_BUSY_TIMEOUT = 5.0
+
+
+def default_path() -> Path:
+    """The per-user store location (used when neither --db nor IPR_DB is given)."""
+    base = os.environ.get("XDG_DATA_HOME")
+    if base:
+        return Path(base) / APP_NAME / "ipr.db"
+    import click
+
+    return Path(click.get_app_dir(APP_NAME)) / "ipr.db"
+
+
+def resolve_path(option: str | None) -> Path:
+    """--db, else IPR_DB, else the per-user default."""
+    chosen = option or os.environ.get("IPR_DB")
+    return Path(chosen).expanduser() if chosen else default_path()
+
+
+def busy_timeout() -> float:
+    try:
+        return float(os.environ.get("IPR_BUSY_TIMEOUT", DEFAULT_BUSY_TIMEOUT))
+    except ValueError:
+        return DEFAULT_BUSY_TIMEOUT
+
+
+def now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def current_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return str(os.getuid())
+
+
+def store_error(exc: sqlite3.Error, path: Path) -> StoreError:
+    """Translate an SQLite failure into the user's terms."""
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return StoreError(
+            f"The store {path} is busy: another ipr process is writing to it.",
+            hint="Wait for it to finish and run the command again "
+            "(IPR_BUSY_TIMEOUT sets how many seconds to wait).",
+        )
+    if "full" in text:
+        return StoreError(
+            f"The store {path} could not be written: the disk or the store is full. Nothing was changed.",
+            hint="Free some space and run the command again.",
+        )
+    if "malformed" in text or "not a database" in text or "corrupt" in text:
+        return StoreError(
+            f"The store {path} is damaged ({text}).",
+            hint="Restore it from a backup (`ipr db path` shows where it is).",
+        )
+    return StoreError(f"The store {path} failed: {text}.")
+
+
+@dataclass
+class ImportResult:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+class Store:
+    """An open store.  Use :meth:`open`; close with :meth:`close` or ``with``."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+        self.path = path
+        self.conn = conn
+        self.db = Database(conn, execute_plugins=False)
+
+    # -- opening -------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: Path, *, create: bool = False) -> "Store":
+        """Open (and migrate) the store; create it only when ``create`` is true."""
+        path = Path(path)
+        if not path.exists():
+            if not create:
+                raise NotFoundError(
+                    f"No store at {path}.",
+                    hint="Import recordations first (`ipr recordation import FILE`), "
+                    "or point --db / IPR_DB at an existing store.",
+                )
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            except FileExistsError:
+                pass
+            except OSError as exc:
+                raise StoreError(f"Cannot create the store {path}: {exc.strerror}.") from exc
+        elif path.is_dir():
+            raise NotFoundError(f"The store path {path} is a directory, not a store file.")
+        try:
+            conn = sqlite3.connect(str(path), timeout=busy_timeout(), isolation_level=None)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA foreign_keys = ON")
+            mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+            if mode != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+            store = cls(path, conn)
+            store._migrate()
+        except sqlite3.Error as exc:
+            raise store_error(exc, path) from exc
+        return store
+
+    def _migrate(self) -> None:
+        from .migrations import migrations
+
+        if migrations.pending(self.db):
+            with self.write():
+                migrations.apply(self.db)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- transactions --------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator["Store"]:
+        """One write transaction: all of it lands, or none of it (also on Ctrl-C)."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise store_error(exc, self.path) from exc
+        try:
+            yield self
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        try:
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise store_error(exc, self.path) from exc
+
+    @contextlib.contextmanager
+    def guard(self) -> Iterator[None]:
+        """Map SQLite errors raised by reads to :class:`StoreError`."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise store_error(exc, self.path) from exc
+
+    # -- audit ---------------------------------------------------------------------
+
+    def audit(
+        self,
+        action: str,
+        entity: str,
+        entity_id: str,
+        before: dict | None,
+        after: dict | None,
+        note: str = "",
+    ) -> None:
+        """Record a change (call inside :meth:`write`)."""
+        self.conn.execute(
+            "INSERT INTO audit (at, user, action, entity, entity_id, before, after, note)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                now(),
+                current_user(),
+                action,
+                entity,
+                entity_id,
+                json.dumps(before, ensure_ascii=False) if before is not None else None,
+                json.dumps(after, ensure_ascii=False) if after is not None else None,
+                note,
+            ),
+        )
+
+    def audit_rows(self, entity: str | None = None, entity_id: str | None = None) -> list[dict]:
+        sql = "SELECT * FROM audit"
+        where, params = [], []
+        if entity:
+            where.append("entity = ?")
+            params.append(entity)
+        if entity_id:
+            where.append("entity_id = ?")
+            params.append(entity_id)
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        with self.guard():
+            return [dict(r) for r in self.conn.execute(sql + " ORDER BY id", params)]
+
+    # -- recordations --------------------------------------------------------------
+
+    def _bump_revision(self) -> None:
+        self.conn.execute(
+            "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'recordations_revision'"
+        )
+
+    def revision(self) -> int:
+        with self.guard():
+            row = self.conn.execute(
+                "SELECT value FROM meta WHERE key = 'recordations_revision'"
+            ).fetchone()
+        return int(row[0]) if row else 0
+
+    def recordations(self) -> list[Recordation]:
+        with self.guard():
+            rows = self.conn.execute("SELECT * FROM recordations ORDER BY recordation_id").fetchall()
+        return [from_store_row(dict(r)) for r in rows]
+
+    def get(self, recordation_id: str) -> Recordation:
+        with self.guard():
+            row = self.conn.execute(
+                "SELECT * FROM recordations WHERE recordation_id = ?", (recordation_id,)
+            ).fetchone()
+        if row is None:
+            raise NotFoundError(
+                f"No recordation {recordation_id!r} in the store.",
+                hint="`ipr recordation list` or `ipr recordation search TEXT` finds its id.",
+            )
+        return from_store_row(dict(row))
+
+    def exists(self, recordation_id: str) -> bool:
+        with self.guard():
+            return (
+                self.conn.execute(
+                    "SELECT 1 FROM recordations WHERE recordation_id = ?", (recordation_id,)
+                ).fetchone()
+                is not None
+            )
+
+    def save(
+        self, recordations: Iterable[Recordation], action: str = "import", note: str = "", *, apply: bool = True
+    ) -> ImportResult:
+        """Insert or update recordations by id, auditing each change (inside :meth:`write`).
+
+        With ``apply=False`` only count what would change (for ``--dry-run``).
+        """
+        result = ImportResult()
+        columns = ", ".join(RECORDATION_FIELDS)
+        marks = ", ".join("?" for _ in RECORDATION_FIELDS)
+        stamp = now()
+        for rec in recordations:
+            new = rec.to_record()
+            old_row = self.conn.execute(
+                "SELECT * FROM recordations WHERE recordation_id = ?", (rec.recordation_id,)
+            ).fetchone()
+            if old_row is None:
+                result.added += 1
+                if not apply:
+                    continue
+                self.conn.execute(
+                    f"INSERT INTO recordations ({columns}, created_at, updated_at)"
+                    f" VALUES ({marks}, ?, ?)",
+                    [new[k] for k in RECORDATION_FIELDS] + [stamp, stamp],
+                )
+                self.audit("add" if action == "import" else action, "recordation", rec.recordation_id, None, new, note)
+                continue
+            old = {k: old_row[k] or "" for k in RECORDATION_FIELDS}
+            if old == new:
+                result.unchanged += 1
+                continue
+            result.updated += 1
+            if not apply:
+                continue
+            sets = ", ".join(f"{k} = ?" for k in RECORDATION_FIELDS)
+            self.conn.execute(
+                f"UPDATE recordations SET {sets}, updated_at = ? WHERE recordation_id = ?",
+                [new[k] for k in RECORDATION_FIELDS] + [stamp, rec.recordation_id],
+            )
+            changed = [k for k in RECORDATION_FIELDS if old[k] != new[k]]
+            self.audit(
+                "update" if action == "import" else action,
+                "recordation",
+                rec.recordation_id,
+                {k: old[k] for k in changed},
+                {k: new[k] for k in changed},
+                note,
+            )
+        if apply and (result.added or result.updated):
+            self._bump_revision()
+        return result
+
+    def remove(self, recordation_id: str, note: str = "") -> None:
+        """Delete a recordation, keeping its last state in the audit trail (inside :meth:`write`)."""
+        rec = self.get(recordation_id)
+        self.conn.execute("DELETE FROM recordations WHERE recordation_id = ?", (recordation_id,))
+        self.audit("remove", "recordation", recordation_id, rec.to_record(), None, note)
+        self._bump_revision()

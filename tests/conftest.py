@@ -1,0 +1,48 @@
+"""Shared fixtures: every test gets its own store; nothing touches the home directory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def isolated_store(tmp_path, monkeypatch) -> Path:
+    db = tmp_path / "store" / "ipr.db"
+    monkeypatch.setenv("IPR_DB", str(db))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("IPR_DEBUG", raising=False)
+    monkeypatch.delenv("IPR_FORMAT", raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "200")
+    return db
+
+
+class Run:
+    """Invoke ``ipr`` in-process, with stdout and stderr kept apart."""
+
+    def __init__(self) -> None:
+        from ipr_cli.cli import app
+
+        self.app = app
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, input: str | bytes | None = None):
+        return self.runner.invoke(self.app, [str(a) for a in args], input=input, catch_exceptions=False)
+
+
+@pytest.fixture
+def ipr() -> Run:
+    return Run()
+
+
+@pytest.fixture
+def db_path(isolated_store) -> Path:
+    return isolated_store
