@@ -131,3 +131,16 @@ def m002(db: Database) -> None:
         {"id": int, "importer": str, "recordation_id": str, "reason": str, "created_at": str, "user": str},
         pk="id",
     )
+
+
+@migrations(name="m003_casework_deadlines")
+def m003(db: Database) -> None:
+    # A hold starts the holder's clock: keep the deadline with the decision and the hit.
+    for table in ("hits", "decisions"):
+        db[table].add_column("jurisdiction", str)
+        db[table].add_column("perishable", int)
+        db[table].add_column("deadline", str)
+    db["hits"].create_index(["holder"])
+    db["decisions"].create_index(["hit_id"])
+    db["allow"].create_index(["recordation_id", "importer"])
+    db["deny"].create_index(["importer"])

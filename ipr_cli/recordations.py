@@ -12,6 +12,7 @@ from .errors import ValidationError
 from .models import LIST_FIELDS, RECORDATION_FIELDS, Recordation, Status
 
 REQUIRED = ("recordation_id", "mark", "holder", "valid_until")
+FREE_TEXT = frozenset({"notes", "contact"})
 MAX_PROBLEMS = 50
 
 
@@ -41,7 +42,8 @@ def _date(value: str) -> dt.date:
 def parse(record: Mapping[str, str]) -> tuple[Recordation | None, list[tuple[str, str]]]:
     """Validate one raw record; return the recordation or ``None`` and ``(field, why)`` problems."""
     problems: list[tuple[str, str]] = []
-    raw = {k: (record.get(k) or "").strip() for k in RECORDATION_FIELDS}
+    # Free text is kept exactly as given (so exports round-trip); everything else is trimmed.
+    raw = {k: (record.get(k) or "") if k in FREE_TEXT else (record.get(k) or "").strip() for k in RECORDATION_FIELDS}
     for key in record:
         if key not in RECORDATION_FIELDS and (record.get(key) or "").strip():
             problems.append((key, "unknown column"))

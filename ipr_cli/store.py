@@ -20,7 +20,15 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from .errors import NotFoundError, StoreError
-from .models import RECORDATION_FIELDS, Recordation
+from .models import (
+    RECORDATION_FIELDS,
+    DeclarationLine,
+    DenyEntry,
+    Hit,
+    Recordation,
+    ScreeningContext,
+    Suppression,
+)
 from .recordations import from_store_row
 
 APP_NAME = "ipr"
@@ -319,3 +327,65 @@ class Store:
         self.conn.execute("DELETE FROM recordations WHERE recordation_id = ?", (recordation_id,))
         self.audit("remove", "recordation", recordation_id, rec.to_record(), None, note)
         self._bump_revision()
+
+    # -- runs and hits -------------------------------------------------------------
+
+    def save_run(self, run: dict, hits: Iterable[tuple[Hit, DeclarationLine]]) -> list[int]:
+        """Store a finished run and its hits in one transaction; return the hit ids."""
+        ids: list[int] = []
+        with self.write():
+            self.conn.execute(
+                "INSERT INTO runs (run_id, started_at, finished_at, user, as_of, files, options,"
+                " recordations_revision, lines_read, lines_flagged, hits, reviews, suppressed, skipped,"
+                " duration_s) VALUES (:run_id, :started_at, :finished_at, :user, :as_of, :files, :options,"
+                " :recordations_revision, :lines_read, :lines_flagged, :hits, :reviews, :suppressed,"
+                " :skipped, :duration_s)",
+                {**run, "files": json.dumps(run["files"]), "options": json.dumps(run["options"]), "user": current_user()},
+            )
+            for hit, line in hits:
+                cur = self.conn.execute(
+                    "INSERT INTO hits (run_id, file, row, declaration_id, item_no, recordation_id, mark, holder,"
+                    " score, verdict, matched_text, reasons, field, span_start, span_end, line, status)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open')",
+                    (
+                        run["run_id"], hit.file, hit.row, hit.declaration_id, hit.item_no, hit.recordation_id,
+                        hit.mark, hit.holder, hit.score, hit.verdict.value, hit.matched_text,
+                        json.dumps(list(hit.reasons), ensure_ascii=False), hit.field,
+                        hit.span[0] if hit.span else None, hit.span[1] if hit.span else None,
+                        json.dumps(line_record(line), ensure_ascii=False),
+                    ),
+                )
+                ids.append(int(cur.lastrowid))
+        return ids
+
+    def allow_entries(self) -> list[Suppression]:
+        with self.guard():
+            rows = self.conn.execute("SELECT * FROM allow ORDER BY id").fetchall()
+        return [
+            Suppression(
+                recordation_id=r["recordation_id"],
+                importer=r["importer"],
+                origin=r["origin"] or "",
+                until=dt.date.fromisoformat(r["until"]) if r["until"] else None,
+                reason=r["reason"] or "",
+            )
+            for r in rows
+        ]
+
+    def deny_entries(self) -> list[DenyEntry]:
+        with self.guard():
+            rows = self.conn.execute("SELECT * FROM deny ORDER BY id").fetchall()
+        return [DenyEntry(importer=r["importer"], recordation_id=r["recordation_id"] or "", reason=r["reason"] or "") for r in rows]
+
+    def context(self) -> ScreeningContext:
+        return ScreeningContext(allow=self.allow_entries(), deny=self.deny_entries())
+
+
+def line_record(line: DeclarationLine) -> dict:
+    """A declaration line as plain JSON-able values."""
+    out: dict = {}
+    for name in ("declaration_id", "item_no", "date", "importer", "origin", "hs_code", "description",
+                 "brand", "quantity", "value", "currency"):
+        value = getattr(line, name)
+        out[name] = "" if value is None else (value.isoformat() if isinstance(value, dt.date) else str(value))
+    return out

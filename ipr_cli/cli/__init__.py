@@ -48,6 +48,16 @@ def _register() -> None:
     app.add_typer(recordation.app, name="recordation")
     app.add_typer(db_cmd.app, name="db")
     app.command("audit")(audit_cmd.audit)
+    from . import casework
+
+    app.add_typer(casework.runs_app, name="runs")
+    app.add_typer(casework.hits_app, name="hits")
+    app.command("decide")(casework.decide)
+    app.add_typer(casework.allow_app, name="allow")
+    app.add_typer(casework.deny_app, name="deny")
+    app.command("report")(casework.report)
+    app.command("stats")(casework.stats)
+    recordation.app.command("lint")(casework.lint)
     try:
         from . import check as check_cmd
     except ImportError:  # screening not built yet
@@ -59,4 +69,14 @@ _register()
 
 
 def main() -> None:
+    import sys
+
+    # Machine output is UTF-8 whatever the locale says; a terminal keeps its own
+    # encoding but never crashes on a character it cannot show.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            if stream.isatty():
+                stream.reconfigure(errors="replace")
+            else:
+                stream.reconfigure(encoding="utf-8")
     app(prog_name="ipr")

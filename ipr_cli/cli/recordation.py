@@ -363,7 +363,7 @@ def export(
         recs = store.recordations()
     with atomic_output(output) as out:
         if fmt == "csv":
-            writer = csv.writer(out, lineterminator="\n")
+            writer = csv.writer(out)
             writer.writerow(RECORDATION_FIELDS)
             for rec in recs:
                 record = rec.to_record()

@@ -1,0 +1,140 @@
+"""Output writers: what ``ipr`` prints, in the formats people and jobs ask for.
+
+Public API (everything else in this package is private)::
+
+    FORMATS        formats of ``ipr check``: table, json, jsonl, csv, html
+    LIST_FORMATS   formats of listing and ``show`` commands: table, json, jsonl, csv
+    check_writer(fmt, stream, *, meta, color=None, verbose=False) -> CheckWriter
+        .write(hit, line)      each hit, in file/row/score order
+        .close(summary)        totals and summary; flushes, leaves the stream open
+    write_rows(rows, fmt, stream, *, columns, title=None, color=None) -> int   a listing
+    write_record(record, fmt, stream, title=None, *, color=None)            one record
+    atomic_output(path)    context manager: a stream that replaces ``path`` on success
+    neutralise_cell(s) / unneutralise_cell(s)   spreadsheet formula safety for CSV
+
+Machine formats (json, jsonl, csv) hold data only; the human formats (table, html)
+add the run summary.  No writer ever interprets data: Rich markup, HTML and formulas
+in a declaration are shown as text.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from typing import Any, TextIO
+
+from ipr_cli.errors import UsageError
+from ipr_cli.writers._atomic import atomic_output
+from ipr_cli.writers._check import HIT_FIELDS, CheckWriter, CsvWriter, JsonLinesWriter, JsonWriter
+from ipr_cli.writers._html import HtmlWriter
+from ipr_cli.writers._rich import TableWriter, print_record, print_rows
+from ipr_cli.writers._text import csv_cell, dumps, neutralise_cell, unneutralise_cell
+
+__all__ = [
+    "FORMATS",
+    "HIT_FIELDS",
+    "LIST_FORMATS",
+    "CheckWriter",
+    "atomic_output",
+    "check_writer",
+    "neutralise_cell",
+    "unneutralise_cell",
+    "write_record",
+    "write_rows",
+]
+
+FORMATS: tuple[str, ...] = ("table", "json", "jsonl", "csv", "html")
+LIST_FORMATS: tuple[str, ...] = ("table", "json", "jsonl", "csv")
+
+_CHECK_WRITERS: dict[str, type[CheckWriter]] = {
+    "table": TableWriter,
+    "json": JsonWriter,
+    "jsonl": JsonLinesWriter,
+    "csv": CsvWriter,
+    "html": HtmlWriter,
+}
+
+
+def _check_format(fmt: str, allowed: tuple[str, ...]) -> str:
+    name = (fmt or "").strip().lower()
+    if name not in allowed:
+        raise UsageError(f"Unknown output format {fmt!r}.", hint="Use one of: " + ", ".join(allowed) + ".")
+    return name
+
+
+def check_writer(
+    fmt: str, stream: TextIO, *, meta: dict[str, Any], color: bool | None = None, verbose: bool = False
+) -> CheckWriter:
+    """The writer of ``ipr check`` results in ``fmt`` (one of FORMATS) to ``stream``.
+
+    ``meta`` holds schema_version, ipr_version, run_id, as_of and files; ``color``
+    (table only) forces styling on or off, None means "when ``stream`` is a terminal";
+    ``verbose`` (table) adds the holder and lists every skipped row.
+    Raises UsageError for an unknown format.
+    """
+    cls = _CHECK_WRITERS[_check_format(fmt, FORMATS)]
+    return cls(stream, meta, color=color, verbose=verbose)
+
+
+def write_rows(
+    rows: Iterable[dict[str, Any]],
+    fmt: str,
+    stream: TextIO,
+    *,
+    columns: list[str],
+    title: str | None = None,
+    color: bool | None = None,
+) -> int:
+    """Write a listing: ``columns`` of each row, in that order.  Returns the row count.
+
+    json is an array written row by row (the rows are never gathered in memory); jsonl
+    is one object per line; csv has a header and neutralised cells; table is Rich
+    (``color`` as in :func:`check_writer`; it needs all rows to size its columns).
+    """
+    name = _check_format(fmt, LIST_FORMATS)
+    columns = list(columns)
+    count = 0
+    if name == "table":
+        counted: list[int] = []
+
+        def tally() -> Iterable[dict[str, Any]]:
+            for row in rows:
+                counted.append(1)
+                yield row
+
+        print_rows(tally(), stream, columns, title, color)
+        stream.flush()
+        return len(counted)
+    if name == "csv":
+        writer = csv.writer(stream)  # default dialect: see CsvWriter
+        writer.writerow([neutralise_cell(c) for c in columns])
+        for row in rows:
+            writer.writerow([csv_cell(row.get(c)) for c in columns])
+            count += 1
+    elif name == "jsonl":
+        for row in rows:
+            stream.write(dumps({c: row.get(c) for c in columns}) + "\n")
+            count += 1
+    else:  # json: the same text as json.dumps(list, indent=2), one row at a time
+        for row in rows:
+            stream.write("[\n  " if count == 0 else ",\n  ")
+            stream.write(dumps({c: row.get(c) for c in columns}, indent=2).replace("\n", "\n  "))
+            count += 1
+        stream.write("[]\n" if count == 0 else "\n]\n")
+    stream.flush()
+    return count
+
+
+def write_record(
+    record: dict[str, Any], fmt: str, stream: TextIO, title: str | None = None, *, color: bool | None = None
+) -> None:
+    """Write one record (``show`` commands): a key/value table, or one JSON object; jsonl
+    and csv give the same as ``write_rows`` with this one row."""
+    name = _check_format(fmt, LIST_FORMATS)
+    if name == "table":
+        print_record(record, stream, title, color)
+    elif name == "json":
+        stream.write(dumps(record, indent=2) + "\n")
+    else:
+        write_rows([record], name, stream, columns=list(record), title=title)
+    stream.flush()

@@ -1,0 +1,247 @@
+"""Rich rendering for people: the ``check`` table and summary, listings, records.
+
+Data is only ever put into ``rich.text.Text`` (never into markup strings), so
+``[bold]`` or ``[link=…]`` in a description shows as typed; control characters are
+made visible first (see ``printable``), so data cannot move the cursor either.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from typing import Any, TextIO
+
+from rich import box
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.style import Style
+from rich.table import Table
+from rich.text import Text
+
+from ipr_cli.models import DeclarationLine, Hit, Verdict
+from ipr_cli.writers._check import CheckWriter
+from ipr_cli.writers._text import (
+    cell_text,
+    find_span,
+    printable,
+    problem_text,
+    short_names,
+    suppressed_text,
+    verdict_counts,
+    window,
+)
+
+VERDICT_STYLE = {Verdict.HIT.value: "bold red", Verdict.REVIEW.value: "bold yellow"}
+# Bold and underline survive NO_COLOR, so the match stays visible without colour.
+MATCH_STYLE = Style(bold=True, underline=True, color="black", bgcolor="yellow")
+# Without any styling (a file, a pipe) the match is bracketed instead.
+PLAIN_MARKS = ("»", "«")
+DESCRIPTION_LIMIT = 120  # characters shown around the match; the rest is elided
+PROBLEMS_SHOWN = 5
+WIDE = 120  # from this width on, reasons get a column of their own
+
+
+def make_console(stream: TextIO, color: bool | None) -> Console:
+    """A console writing to ``stream``.
+
+    ``color=None``: styled only when ``stream`` is a terminal, without colour when
+    ``NO_COLOR`` is set; ``True`` forces styling, ``False`` forbids any escape code.
+    A stream that is not a terminal gets a fixed width (``COLUMNS`` or 80), so that a
+    file does not depend on the size of the terminal it was written from.
+    """
+    try:
+        tty = bool(stream.isatty())
+    except (AttributeError, ValueError):
+        tty = False
+    width = None
+    if not tty:
+        columns = os.environ.get("COLUMNS", "")
+        width = int(columns) if columns.isdigit() and int(columns) >= 40 else 80
+    options: dict[str, Any] = dict(
+        file=stream, width=width, markup=False, emoji=False, highlight=False, soft_wrap=False
+    )
+    if color is None:
+        options["force_terminal"] = tty
+    elif color:
+        options.update(force_terminal=True, no_color=False)
+    else:
+        options.update(force_terminal=False, color_system=None, no_color=True)
+    return Console(**options)
+
+
+def _plain(console: Console) -> bool:
+    return console.color_system is None
+
+
+def safe(value: Any) -> Text:
+    """A cell's value as literal, printable text."""
+    return Text(printable(cell_text(value)))
+
+
+def highlighted(text: str, matched: str, span: tuple[int, int] | None, *, plain: bool, limit: int = DESCRIPTION_LIMIT) -> Text:
+    """``text`` cut around the match, the match highlighted (or bracketed when plain)."""
+    before, match, after = window(text, find_span(text, matched, span), limit)
+    out = Text(printable(before))
+    if match:
+        if plain:
+            out.append(PLAIN_MARKS[0] + printable(match) + PLAIN_MARKS[1])
+        else:
+            out.append(printable(match), style=MATCH_STYLE)
+    out.append(printable(after))
+    return out
+
+
+def bullets(items: Iterable[str]) -> Table:
+    """A bulleted list whose wrapped lines hang under the text, not under the bullet."""
+    grid = Table.grid()
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    for item in items:
+        grid.add_row("• ", Text(printable(cell_text(item))))
+    return grid
+
+
+def _match_cell(hit: Hit, line: DeclarationLine, plain: bool) -> Text:
+    description = line.description or ""
+    if hit.field == "description" or not isinstance(getattr(line, hit.field, None), str):
+        return highlighted(description, hit.matched_text, hit.span if hit.field == "description" else None, plain=plain)
+    other = getattr(line, hit.field)
+    cell = highlighted(description, "", None, plain=plain)
+    cell.append("\n")
+    cell.append(f"{hit.field}: ", style="dim")
+    cell.append_text(highlighted(other, hit.matched_text, hit.span, plain=plain))
+    return cell
+
+
+class TableWriter(CheckWriter):
+    """A Rich table of the hits, then a one-screen summary panel."""
+
+    def __init__(self, stream: TextIO, meta: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(stream, meta, **kwargs)
+        self.console = make_console(stream, self.color)
+        self._rows: list[tuple[Any, ...]] = []  # hits are few; the table needs them all to size columns
+        self._short = short_names(meta)
+
+    def _write(self, hit: Hit, line: DeclarationLine) -> None:
+        plain = _plain(self.console)
+        where = safe(f"{self._short.get(hit.file, hit.file)}:{hit.row}")
+        ident = " / ".join(v for v in (hit.declaration_id, hit.item_no) if v)
+        if ident:
+            where.append("\n" + printable(ident), style="dim")
+        mark = safe(hit.mark)
+        mark.append("\n" + printable(hit.recordation_id), style="dim")
+        if self.verbose and hit.holder:
+            mark.append("\n" + printable(hit.holder), style="dim")
+        verdict = hit.verdict.value if isinstance(hit.verdict, Verdict) else str(hit.verdict)
+        flag = Text(str(hit.score))
+        flag.append("\n" + verdict, style=VERDICT_STYLE.get(verdict, ""))
+        reasons = bullets(hit.reasons)
+        self._rows.append((where, mark, flag, _match_cell(hit, line, plain), reasons))
+
+    def close(self, summary: dict[str, Any]) -> None:
+        console = self.console
+        if self._rows:
+            console.print(self._table(wide=console.width >= WIDE))
+        else:
+            console.print(Text("No lines flagged."))
+        console.print(summary_panel(self.meta, summary, verbose=self.verbose))
+        super().close(summary)
+
+    def _table(self, *, wide: bool) -> Table:
+        """Five columns on a wide screen; below that the reasons go under the description,
+        which keeps the text readable in 80 columns."""
+        table = Table(
+            title=Text(f"Flagged lines ({len(self._rows):,})", style="bold"),
+            box=box.SIMPLE_HEAD,
+            show_lines=True,
+            pad_edge=False,
+            expand=True,
+        )
+        table.add_column("Line", overflow="fold", max_width=22)
+        table.add_column("Mark", overflow="fold", max_width=24)
+        table.add_column("Score", justify="right", no_wrap=True, width=6)
+        if wide:
+            table.add_column("Description", overflow="fold", ratio=1)
+            table.add_column("Reasons", overflow="fold", ratio=1)
+            for where, mark, flag, text, reasons in self._rows:
+                table.add_row(where, mark, flag, text, reasons)
+        else:
+            table.add_column("Description · reasons", overflow="fold", ratio=1)
+            for where, mark, flag, text, reasons in self._rows:
+                table.add_row(where, mark, flag, Group(text, reasons) if reasons.row_count else text)
+        return table
+
+
+def _count(value: Any) -> str:
+    return f"{value:,}" if isinstance(value, int) else cell_text(value)
+
+
+def summary_panel(meta: dict[str, Any], summary: dict[str, Any], *, verbose: bool = False) -> Panel:
+    """Counts of the run: lines read, flagged, by verdict, suppressed, skipped rows."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
+    grid.add_row("Lines read", _count(summary.get("lines_read", 0)))
+    grid.add_row("Lines flagged", _count(summary.get("lines_flagged", 0)))
+    by_verdict = verdict_counts(summary)
+    verdicts = Text()
+    for name in (Verdict.HIT.value, Verdict.REVIEW.value):
+        if verdicts:
+            verdicts.append("  ")
+        verdicts.append(f"{name} ", style=VERDICT_STYLE[name])
+        verdicts.append(_count(by_verdict.get(name, 0)))
+    grid.add_row("By verdict", verdicts)
+    grid.add_row("Suppressed", _count(summary.get("suppressed", 0)))
+    if verbose:  # the CLI hands these over with --verbose: what the allow list kept quiet
+        for item in summary.get("suppressed_hits") or []:
+            grid.add_row("", Text(printable(suppressed_text(item)), style="dim"))
+    problems = list(summary.get("problems") or [])
+    grid.add_row("Skipped rows", _count(summary.get("skipped", 0)))
+    shown = problems if verbose else problems[:PROBLEMS_SHOWN]
+    for problem in shown:
+        grid.add_row("", Text(printable(problem_text(problem)), style="dim"))
+    if len(problems) > len(shown):
+        grid.add_row("", Text(f"… and {len(problems) - len(shown):,} more (--verbose lists all)", style="dim"))
+    files = meta.get("files") or []
+    if files:
+        grid.add_row("Files", safe(", ".join(cell_text(f) for f in files)))
+    if summary.get("duration_s") is not None:
+        grid.add_row("Time", f"{summary['duration_s']:.1f} s")
+    title = Text("Summary", style="bold")
+    subtitle = Text(printable(" · ".join(
+        part for part in (
+            f"run {cell_text(meta['run_id'])}" if meta.get("run_id") else "",
+            f"as of {cell_text(meta['as_of'])}" if meta.get("as_of") else "",
+        ) if part
+    )))
+    return Panel(grid, title=title, subtitle=subtitle or None, title_align="left", subtitle_align="left", expand=False)
+
+
+def print_rows(
+    rows: Iterable[dict[str, Any]], stream: TextIO, columns: list[str], title: str | None, color: bool | None = None
+) -> None:
+    """A listing as a Rich table."""
+    console = make_console(stream, color)
+    table = Table(title=Text(printable(title)) if title else None, box=box.SIMPLE_HEAD, pad_edge=False)
+    for name in columns:
+        # "recordation id" can wrap between words; "recordation_id" could only be cut.
+        table.add_column(Text(name.replace("_", " ")), overflow="fold")
+    count = 0
+    for row in rows:
+        table.add_row(*(safe(row.get(name)) for name in columns))
+        count += 1
+    if count:
+        console.print(table)
+    else:
+        console.print(Text(f"No {title.lower()}." if title else "Nothing to show."))
+
+
+def print_record(record: dict[str, Any], stream: TextIO, title: str | None, color: bool | None = None) -> None:
+    """One record as a two-column key/value view."""
+    console = make_console(stream, color)
+    table = Table(title=Text(printable(title)) if title else None, box=box.SIMPLE, show_header=False, pad_edge=False)
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    for key, value in record.items():
+        table.add_row(Text(printable(str(key))), safe(value))
+    console.print(table)

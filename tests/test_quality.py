@@ -1,0 +1,61 @@
+"""The screening quality floor on copies of the development sets (issue: screening, criterion 1).
+
+Runs the real CLI on each set and parses the set's own scorer; fails when a figure
+falls below the floor the issue sets.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+
+from conftest import DATA  # noqa: E402
+from quality import score, screen  # noqa: E402
+
+
+def figures(text: str) -> tuple[float, dict[str, float], float, dict[str, float]]:
+    """Overall recall, recall per variant, clean FP rate, hard-negative FP rate per sort (and 'all')."""
+    recall = float(re.search(r"^recall \(.*?\): ([\d.]+)", text, re.M).group(1))
+    block = text.split("recall (", 1)[1].split("of found positives", 1)[0]
+    variants = {m.group(1): float(m.group(2)) for m in re.finditer(r"^  (\S+)\s+([\d.]+)\s+\(", block, re.M)}
+    clean = float(re.search(r"^  clean\s+([\d.]+)", text, re.M).group(1))
+    hard = {m.group(1): float(m.group(2)) for m in re.finditer(r"^    (\S+)\s+([\d.]+)\s+\(", text, re.M)}
+    hard["all"] = float(re.search(r"^  hard negatives \(all\)\s+([\d.]+)", text, re.M).group(1))
+    return recall, variants, clean, hard
+
+
+@pytest.fixture(scope="module")
+def dev(tmp_path_factory):
+    out = tmp_path_factory.mktemp("dev") / "out.json"
+    screen(DATA / "eval-dev", out)
+    return figures(score(DATA / "eval-dev", out))
+
+
+@pytest.fixture(scope="module")
+def hard(tmp_path_factory):
+    out = tmp_path_factory.mktemp("hard") / "out.json"
+    screen(DATA / "eval-dev-hard", out)
+    return figures(score(DATA / "eval-dev-hard", out))
+
+
+def test_dev_set_floor(dev):
+    recall, variants, clean, hard_sorts = dev
+    assert recall >= 0.98
+    assert {v: r for v, r in variants.items() if r < 0.95} == {}
+    assert clean <= 0.001
+    for sort in ("out_of_scope", "authorized", "not_in_force"):
+        assert hard_sorts[sort] == 0.0, sort
+    assert hard_sorts["all"] <= 0.02
+
+
+def test_hard_set_floor(hard):
+    recall, variants, clean, hard_sorts = hard
+    assert recall >= 0.92
+    assert {v: r for v, r in variants.items() if r < 0.80} == {}
+    assert clean <= 0.001
+    assert {s: r for s, r in hard_sorts.items() if r > 0.10} == {}
