@@ -25,6 +25,27 @@ def _say(message: str) -> None:
 
 RUN_COLUMNS = ["run_id", "started_at", "user", "as_of", "files", "lines_read", "lines_flagged", "hits", "reviews",
                "suppressed", "open"]
+# Table headings (short, so that a terminal shows a run on one line) for the stored fields.
+RUN_TABLE = {"run": "run_id", "started": "started_at", "as of": "as_of", "files": "files", "lines": "lines_read",
+             "flagged": "lines_flagged", "hit": "hits", "review": "reviews", "suppressed": "suppressed", "open": "open"}
+
+
+def _short_time(stamp: str) -> str:
+    """``2026-11-27T20:30:09+00:00`` as ``2026-11-27 20:30`` (UTC, as stored)."""
+    return (stamp or "")[:16].replace("T", " ")
+
+
+def _basename(path: str) -> str:
+    import os
+
+    return os.path.basename(path) or path
+
+
+def _run_table_row(run: dict) -> dict:
+    row = {label: run.get(key) for label, key in RUN_TABLE.items()}
+    row["started"] = _short_time(run.get("started_at") or "")
+    row["files"] = ", ".join(_basename(f["path"]) for f in run["files"])
+    return row
 
 
 @runs_app.command("list")
@@ -42,13 +63,14 @@ def runs_list(
     fmt = check_format(fmt, LIST_FORMATS)
     with open_store() as store:
         runs = list_runs(store, limit=limit)
-    if fmt in ("table", "csv"):
-        import os
-
-        for r in runs:
-            paths = [f["path"] for f in r["files"]]
-            r["files"] = ", ".join(os.path.basename(p) or p for p in paths) if fmt == "table" else ", ".join(paths)
-    columns = RUN_COLUMNS if fmt == "table" else list(runs[0]) if runs else RUN_COLUMNS
+    if fmt == "table":
+        runs = [_run_table_row(r) for r in runs]
+        columns = list(RUN_TABLE)
+    else:
+        if fmt == "csv":
+            for r in runs:
+                r["files"] = ", ".join(f["path"] for f in r["files"])
+        columns = list(runs[0]) if runs else RUN_COLUMNS
     write_rows(runs, fmt, sys.stdout, columns=columns, title="Runs")
 
 
@@ -79,8 +101,10 @@ def runs_show(
 
 # -- hits --------------------------------------------------------------------------------
 
-HIT_TABLE_COLUMNS = ["hit_id", "file", "row", "declaration_id", "item_no", "mark", "matched_text", "score",
-                     "verdict", "status", "deadline"]
+# Table headings for the stored fields of a hit.
+HIT_TABLE = {"hit": "hit_id", "file": "file", "row": "row", "declaration": "declaration_id", "item": "item_no",
+             "mark": "mark", "matched": "matched_text", "score": "score", "verdict": "verdict", "status": "status",
+             "deadline": "deadline"}
 
 
 def _filter(run, status, holder, recordation, verdict, since, until):
@@ -112,7 +136,11 @@ def hits_list(
     flt = _filter(run, status, holder, recordation, verdict, since, until)
     with open_store() as store:
         rows = hit_rows(store, flt)
-        columns = HIT_TABLE_COLUMNS if fmt == "table" else list(HIT_FIELDS)
+        if fmt == "table":
+            rows = ({**{label: h[key] for label, key in HIT_TABLE.items()}, "file": _basename(h["file"])} for h in rows)
+            columns = list(HIT_TABLE)
+        else:
+            columns = list(HIT_FIELDS)
         write_rows(rows, fmt, sys.stdout, columns=columns, title="Hits")
 
 
@@ -201,7 +229,7 @@ def _print_hit(info: dict) -> None:
             f"{info['deadline']} ({when}; {info.get('jurisdiction')}"
             + (", perishable" if info.get("perishable") else "") + ")"), style="bold"))
     for d in info["decisions"]:
-        decision.add_row(clean(d["at"]), Text(clean(f"{d['decision']} by {d['user']}: {d['note']}")))
+        decision.add_row(clean(_short_time(d["at"])), Text(clean(f"{d['decision']} by {d['user']}: {d['note']}")))
     if info.get("allow_entries"):
         decision.add_row("Allow entries", Text(", ".join(str(a) for a in info["allow_entries"])))
     if info["status"] == "open":
@@ -310,7 +338,9 @@ def decide(
     _say(f"{verb} hit {result.hit_id} {result.decision}.")
     if result.deadline is not None:
         _say(f"Rights holder's deadline: {result.deadline.describe()}.")
-    if result.allow_id is not None:
+    if result.allow_id is not None and result.allow_existed:
+        _say(f"Allow entry {result.allow_id} already covers this importer for this recordation.")
+    elif result.allow_id is not None:
         _say(f"Allow entry {result.allow_id} added: this importer's lines are no longer flagged for this recordation.")
 
 

@@ -89,28 +89,30 @@ def check(
             if progress is not None:
                 progress.done()
             writer.close(_summary_dict(summary, verbose))
-    if not no_save:
-        with open_store() as store:
-            store.save_run(
-                {
-                    "run_id": run_id,
-                    "started_at": started_at,
-                    "finished_at": now(),
-                    "as_of": as_of_date.isoformat(),
-                    "files": [vars(f) for f in summary.files],
-                    "options": {"format": fmt, "min_score": min_score, "fail_on": fail_on, "strict": strict,
-                                "encoding": encoding, "columns": columns},
-                    "recordations_revision": revision,
-                    "lines_read": summary.lines_read,
-                    "lines_flagged": summary.lines_flagged,
-                    "hits": summary.by_verdict["hit"],
-                    "reviews": summary.by_verdict["review"],
-                    "suppressed": summary.suppressed,
-                    "skipped": summary.skipped,
-                    "duration_s": round(summary.duration_s, 3),
-                },
-                saved,
-            )
+            if not no_save:
+                # Saved before the result file is renamed into place: a result file always
+                # names a run the store holds, and a store failure (exit 3) leaves no file.
+                with open_store() as store:
+                    store.save_run(
+                        {
+                            "run_id": run_id,
+                            "started_at": started_at,
+                            "finished_at": now(),
+                            "as_of": as_of_date.isoformat(),
+                            "files": [vars(f) for f in summary.files],
+                            "options": {"format": fmt, "min_score": min_score, "fail_on": fail_on, "strict": strict,
+                                        "encoding": encoding, "columns": columns},
+                            "recordations_revision": revision,
+                            "lines_read": summary.lines_read,
+                            "lines_flagged": summary.lines_flagged,
+                            "hits": summary.by_verdict["hit"],
+                            "reviews": summary.by_verdict["review"],
+                            "suppressed": summary.suppressed,
+                            "skipped": summary.skipped,
+                            "duration_s": round(summary.duration_s, 3),
+                        },
+                        saved,
+                    )
     if not quiet and (fmt != "table" or output not in (None, "-")):
         _talk(summary, run_id, no_save)
     worst = worst_verdict(summary)

@@ -79,8 +79,10 @@ class IprGroup(TyperGroup):
             sys.stdout = None  # type: ignore[assignment]
             raise typer.Exit(0) from None
         except Exception as exc:  # a bug: say so, trace only on request
+            from rich.markup import escape
+
             err_console().print(
-                f"[bold red]Internal error:[/] {type(exc).__name__}: {exc}. This is a bug in ipr; "
+                f"[bold red]Internal error:[/] {type(exc).__name__}: {escape(str(exc))}. This is a bug in ipr; "
                 "run again with --debug (or IPR_DEBUG=1) for the traceback and report it.",
                 markup=True,
                 highlight=False,

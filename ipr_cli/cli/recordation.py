@@ -56,7 +56,8 @@ def _validated(record: dict[str, str], source: str):
 
 
 def _say(message: str) -> None:
-    err_console().print(message)
+    # The message carries user data (ids, marks): never read it as Rich markup.
+    err_console().print(message, markup=False, highlight=False)
 
 
 @app.command("add")
