@@ -489,25 +489,12 @@ def stats(store: Store, flt: HitFilter | None = None) -> list[dict]:
 
 # -- lint --------------------------------------------------------------------------------
 
-# Words short enough or common enough that a mark made of them needs corroboration; the
-# matcher's English word list is used when it is there.
-_COMMON_WORDS = frozenset(
-    """the and for with star sun moon gold golden best super star top one new real life
-    apple orange blue red green black white king queen royal happy smart home
-    sport sports classic original premium star diamond crown eagle tiger lion""".split()
-)
-
 
 def _is_common_word(word: str) -> bool:
-    word = word.casefold()
-    try:
-        from .matching.lexicon import is_word
-    except ImportError:  # pragma: no cover - the matcher ships the word list
-        return word in _COMMON_WORDS
-    try:
-        return is_word(word) or word in _COMMON_WORDS
-    except (OSError, FileNotFoundError):  # pragma: no cover
-        return word in _COMMON_WORDS
+    """A dictionary word: a mark made of it needs corroboration to be flagged."""
+    from .matching.lexicon import is_word
+
+    return is_word(word.casefold())
 
 
 @dataclass

@@ -281,7 +281,7 @@ def hits_export(
 ) -> None:
     """Write the notification data for one rights holder: the goods held against their marks.
 
-    Example: ipr hits export --holder 'Nike Innovate C.V.' --redact-importer --output nike.csv
+    Example: ipr hits export --holder 'Zorvex Industrial AG' --redact-importer --output zorvex.csv
     """
     import json
 
@@ -408,7 +408,7 @@ def deny_add(
 ) -> None:
     """Make this importer's lines weigh more, naming the reason on each flag.
 
-    Example: ipr deny add --importer KR7001001 --reason 'seizure 2025-118, counterfeit NIKE shoes'
+    Example: ipr deny add --importer KR7001001 --reason 'seizure 2025-118, counterfeit ZORVEX drills'
     """
     from ..casework import add_deny
 

@@ -16,7 +16,7 @@ LIST_COLUMNS = ["recordation_id", "mark", "holder", "status", "valid_until", "hs
 
 # Options shared by add and update: one per SPEC field except the id.
 FIELD_HELP = {
-    "mark": "The word mark as registered, e.g. 'LOUIS VUITTON'.",
+    "mark": "The word mark as registered, e.g. 'ZORVEX TOOLS'.",
     "holder": "The rights holder's name.",
     "aliases": "Other forms to watch, ';'-separated (transliterations, abbreviations, known fakes).",
     "hs_scope": "HS code prefixes (2-10 digits) of covered goods, ';'-separated; empty = all goods.",
@@ -188,7 +188,7 @@ def update(
 ) -> None:
     """Change fields of a recordation; list fields are replaced, '' clears a field.
 
-    Example: ipr recordation update KCS-TM-2024-000123 --aliases '耐克;ナイキ' --contact ipr@example.com
+    Example: ipr recordation update KCS-TM-2024-000123 --aliases '조르벡스;佐维克' --contact ipr@example.com
     """
     from ..errors import UsageError
 

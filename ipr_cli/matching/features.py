@@ -1,0 +1,147 @@
+"""Pure comparators between a span of declaration text and a mark, each explainable.
+
+``typo_distance`` is a weighted optimal-string-alignment distance on look-alike keys:
+letters an eye confuses (u/v, m/n, c/e, b/d, g/q) cost half an edit, and the edit
+operations are returned so that the explanation can name them.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from ..normalize import SYMBOL_LETTERS, script_name
+
+# Pairs of letters that are easy to misread for one another: half an edit.
+CHEAP_PAIRS = frozenset(
+    frozenset(p) for p in ("uv", "mn", "nr", "ce", "bd", "gq", "il", "ij")
+)
+
+
+def _sub_cost(a: str, b: str) -> float:
+    if a == b:
+        return 0.0
+    return 0.5 if frozenset((a, b)) in CHEAP_PAIRS else 1.0
+
+
+@lru_cache(maxsize=200_000)
+def typo_distance(a: str, b: str) -> tuple[float, tuple[str, ...]]:
+    """Weighted edit distance from span key ``a`` to mark key ``b``, with the operations.
+
+    """
+    n, m = len(a), len(b)
+    inf = float("inf")
+    d = [[inf] * (m + 1) for _ in range(n + 1)]
+    for i in range(n + 1):
+        d[i][0] = float(i)
+    for j in range(m + 1):
+        d[0][j] = float(j)
+    for i in range(1, n + 1):
+        ai = a[i - 1]
+        row, prev = d[i], d[i - 1]
+        for j in range(1, m + 1):
+            bj = b[j - 1]
+            best = prev[j - 1] + _sub_cost(ai, bj)
+            if prev[j] + 1 < best:
+                best = prev[j] + 1
+            if row[j - 1] + 1 < best:
+                best = row[j - 1] + 1
+            if i > 1 and j > 1 and ai == b[j - 2] and a[i - 2] == bj and ai != bj:
+                t = d[i - 2][j - 2] + 1
+                if t < best:
+                    best = t
+            row[j] = best
+    # Backtrace for the explanation.
+    ops: list[str] = []
+    i, j = n, m
+    while i > 0 or j > 0:
+        cur = d[i][j]
+        if (i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]
+                and a[i - 1] != b[j - 1] and abs(d[i - 2][j - 2] + 1 - cur) < 1e-9):
+            ops.append("swap")
+            i, j = i - 2, j - 2
+        elif i > 0 and j > 0 and abs(d[i - 1][j - 1] + _sub_cost(a[i - 1], b[j - 1]) - cur) < 1e-9:
+            if a[i - 1] != b[j - 1]:
+                if _sub_cost(a[i - 1], b[j - 1]) < 1:
+                    ops.append(f"misread:{a[i - 1]}:{b[j - 1]}")
+                else:
+                    ops.append("replace")
+            i, j = i - 1, j - 1
+        elif i > 0 and abs(d[i - 1][j] + 1 - cur) < 1e-9:
+            doubled = (i > 1 and a[i - 1] == a[i - 2]) or (i < n and a[i - 1] == a[i])
+            ops.append("double" if doubled else "extra")
+            i -= 1
+        else:
+            ops.append("omit")
+            j -= 1
+    return d[n][m], tuple(reversed(ops))
+
+
+_OP_WORDS = {
+    "omit": ("one letter left out", "{n} letters left out"),
+    "extra": ("one letter added", "{n} letters added"),
+    "double": ("a letter doubled", "{n} letters doubled"),
+    "swap": ("two letters swapped", "{n} pairs of letters swapped"),
+    "replace": ("one letter changed", "{n} letters changed"),
+}
+
+
+def describe_ops(ops: tuple[str, ...]) -> list[str]:
+    """The edit operations in plain words: ``one letter left out``, ``two letters swapped``."""
+    out = []
+    for op in ("omit", "extra", "double", "swap", "replace"):
+        n = ops.count(op)
+        if n:
+            one, many = _OP_WORDS[op]
+            out.append(one if n == 1 else many.format(n=n))
+    for op in ops:
+        if op.startswith("misread:"):
+            _, got, want = op.split(":")
+            phrase = f'look-alike "{got}" for "{want}"'
+            if phrase not in out:
+                out.append(phrase)
+    return out
+
+
+def has_misread(ops: tuple[str, ...]) -> bool:
+    """True when one of the edits is a look-alike letter (u for v, c for e)."""
+    return any(op.startswith("misread:") for op in ops)
+
+
+def describe_lookalikes(span_fold: str, mark_fold: str) -> list[str]:
+    """Look-alike characters in the span named in plain words: ``digit 3 for E``, ``Cyrillic "а" for "a"``."""
+    from difflib import SequenceMatcher
+
+    out: list[str] = []
+    sm = SequenceMatcher(None, span_fold, mark_fold, autojunk=False)
+    for tag, i1, i2, j1, j2 in sm.get_opcodes():
+        if tag != "replace":
+            continue
+        got, want = span_fold[i1:i2], mark_fold[j1:j2]
+        if len(got) == len(want):
+            pairs = zip(got, want)
+        else:
+            pairs = [(got, want)]
+        for g, w in pairs:
+            out.append(_lookalike_phrase(g, w))
+    seen: list[str] = []
+    for phrase in out:
+        if phrase not in seen:
+            seen.append(phrase)
+    return seen
+
+
+def _lookalike_phrase(got: str, want: str) -> str:
+    if len(got) == 1 and got.isdigit():
+        return f"digit {got} for {want.upper()}"
+    if len(got) == 1 and got in SYMBOL_LETTERS:
+        return f'symbol "{got}" for {want.upper()}'
+    if len(got) == 1 and not got.isascii():
+        return f'{script_name(got)} "{got}" for "{want}"'
+    return f'"{got}" for "{want}"'
+
+
+def phonetic_distance(a: str, b: str) -> int:
+    """Edits between two sound-alike keys (0: they sound the same)."""
+    from rapidfuzz.distance import Levenshtein
+
+    return Levenshtein.distance(a, b)

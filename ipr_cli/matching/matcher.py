@@ -1,0 +1,541 @@
+"""The matcher: finds recorded marks in declaration lines and judges them in context.
+
+``Matcher(recordations, context).screen(line, default_date)`` returns a ``Screening``.
+Text work (spans, keys, candidate look-ups, disguise scoring) depends only on the text
+and is cached per span and per field value; context rules (validity, HS scope,
+authorized importers and origins, price floor, allow and deny lists) are applied per
+line. No database, no printing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Iterable
+
+from ..models import DeclarationLine, Hit, Recordation, ScreeningContext, Verdict
+from ..normalize import atoms, char_letter, fold, is_cjk, phonetic, plain, skeleton_variants
+from .features import describe_lookalikes, describe_ops, has_misread, typo_distance
+from .goods import chapter_name, chapter_stats, description_words, goods_verdict, scope_chapters
+from .index import Form, MarkIndex, edit_budget
+from .lexicon import is_affix_word, is_word
+from .scorer import (
+    AFFIX_PENALTY,
+    DENY_BONUS,
+    FIRST_LETTER_PENALTY,
+    FIRST_WORD_PENALTY,
+    HIT_THRESHOLD,
+    LOOKALIKE_MAX,
+    LOOKALIKE_PENALTY,
+    ORIGIN_BONUS,
+    REVIEW_THRESHOLD,
+    SOUNDS_LIKE_EDIT,
+    SPACING_PENALTY,
+    TRUNCATED_PENALTY,
+    UNIT_VALUE_BONUS,
+    Reason,
+    Tally,
+    edit_penalty,
+)
+
+# Most atoms one candidate span may join (spaced-out letters: "T O M M Y").
+MAX_SPAN_ATOMS = 14
+# How much corroboration a finding needs before it is flagged.
+NONE, CONTEXT, BRAND_ONLY = 0, 1, 2
+# A rival mark this many points behind the best reading of a span is dropped.
+RIVAL_MARGIN = 10.0
+# Field values remembered with their text-only findings (bounded memory).
+FIELD_CACHE_SIZE = 200_000
+SPAN_CACHE_SIZE = 500_000
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A form of a mark found in one field value, judged on the text alone."""
+
+    form: Form
+    start: int
+    end: int
+    matched_text: str
+    reasons: tuple[Reason, ...]
+    needs_corroboration: int    # NONE, CONTEXT (goods in scope, brand column) or BRAND_ONLY
+    standalone: bool            # the match is a whole word of the text
+
+    @property
+    def text_score(self) -> float:
+        return 100.0 + sum(r.points for r in self.reasons)
+
+
+@dataclass
+class Screening:
+    """The result of screening one line: its hits, and hits an allow-list withheld."""
+
+    hits: list[Hit] = field(default_factory=list)
+    suppressed: list[Hit] = field(default_factory=list)
+
+
+class Matcher:
+    """Screens declaration lines against recordations; build once, call ``screen`` often."""
+
+    def __init__(self, recordations: Iterable[Recordation], context: ScreeningContext | None = None):
+        self.recordations: list[Recordation] = list(recordations)
+        self.context = context or ScreeningContext()
+        self.index = MarkIndex(self.recordations)
+        chapter_stats()  # build the goods statistics now, not on the first line
+        self._span_cache: dict[tuple[str, ...], tuple[tuple[Form, tuple[Reason, ...], int], ...]] = {}
+        self._affix_cache: dict[tuple[str, ...], tuple[tuple[Form, int, tuple[Reason, ...], int], ...]] = {}
+        self._field_cache: dict[str, tuple[Finding, ...]] = {}
+        self._active_cache: dict[dt.date, list[bool]] = {}
+        self._scope_chapters = [scope_chapters(r.hs_scope) for r in self.recordations]
+        self._auth_importers = [
+            {a.strip().casefold() for a in r.authorized_importers if a.strip()} for r in self.recordations
+        ]
+        self._auth_origins = [
+            {o.strip().upper() for o in r.authorized_origins if o.strip()} for r in self.recordations
+        ]
+
+    # ----------------------------------------------------------------- public API
+
+    def screen(self, line: DeclarationLine, default_date: dt.date) -> Screening:
+        """Screen one line: every in-force recordation whose mark it carries, judged in context."""
+        on = line.date or default_date
+        active = self._active(on)
+        best: dict[int, tuple[float, Finding, str]] = {}
+        for field_name, text in (("description", line.description), ("brand", line.brand)):
+            if not text:
+                continue
+            for finding in self._findings(text):
+                rec = finding.form.rec
+                if not active[rec]:
+                    continue
+                score = finding.text_score + (2.0 if field_name == "brand" else 0.0)
+                prev = best.get(rec)
+                if prev is None or score > prev[0]:
+                    best[rec] = (score, finding, field_name)
+        result = Screening()
+        for rec_index, (_, finding, field_name) in best.items():
+            judged = self._judge(line, on, rec_index, finding, field_name)
+            if judged is None:
+                continue
+            hit, suppressed = judged
+            (result.suppressed if suppressed else result.hits).append(hit)
+        result.hits.sort(key=lambda h: (-h.score, h.recordation_id))
+        result.suppressed.sort(key=lambda h: (-h.score, h.recordation_id))
+        return result
+
+    # ----------------------------------------------------------------- context
+
+    def _active(self, on: dt.date) -> list[bool]:
+        cached = self._active_cache.get(on)
+        if cached is None:
+            cached = [r.in_force(on) for r in self.recordations]
+            self._active_cache[on] = cached
+        return cached
+
+    def _judge(self, line: DeclarationLine, on: dt.date, rec_index: int, finding: Finding,
+               field_name: str) -> tuple[Hit, bool] | None:
+        """Apply the context rules to one finding; None when the line is not flagged."""
+        rec = self.recordations[rec_index]
+        tally = Tally(list(finding.reasons))
+        if field_name == "brand":
+            tally.add("brand", 0.0, "mark in brand column")
+        corroborated = field_name == "brand"
+        hs = "".join(ch for ch in line.hs_code if ch.isdigit())
+        if len(hs) >= 2:
+            if not rec.covers_hs(hs):
+                return None
+            # Goods inside a stated scope corroborate; an empty scope says nothing.
+            corroborated = corroborated or bool(rec.hs_scope) or (
+                finding.standalone and not finding.form.common)
+        elif rec.hs_scope:
+            words = self._other_words(line.description, finding, field_name)
+            verdict, chapter = goods_verdict(words, self._scope_chapters[rec_index])
+            if verdict == "out":
+                return None
+            if verdict == "in":
+                corroborated = True
+                tally.add("goods", 0.0,
+                          f"no HS code; description suggests goods in scope ({chapter_name(chapter)})")
+            else:
+                tally.add("goods", 0.0, "no HS code; goods not named plainly, treated as in scope")
+        elif not finding.form.common:
+            corroborated = corroborated or finding.standalone
+        need = finding.needs_corroboration
+        if need == BRAND_ONLY and field_name != "brand" or need == CONTEXT and not corroborated:
+            return None
+        if tally.score < REVIEW_THRESHOLD:
+            return None
+        force_review = False
+        importer = line.importer.strip().casefold()
+        origin = line.origin.strip().upper()
+        origins = self._auth_origins[rec_index]
+        if importer and importer in self._auth_importers[rec_index]:
+            if not origins or origin in origins:
+                return None
+            force_review = True
+            tally.add("authorized_wrong_origin", 0.0,
+                      f"authorized importer {line.importer.strip()} but origin {origin or 'unknown'} not authorized")
+        elif origins and origin and origin not in origins:
+            tally.add("origin", ORIGIN_BONUS,
+                      f"origin {origin} outside authorized origins ({', '.join(sorted(origins))})")
+        unit = _unit_value(line)
+        if (unit is not None and rec.min_unit_value is not None and rec.currency
+                and line.currency.strip().upper() == rec.currency.strip().upper()
+                and unit < rec.min_unit_value):
+            tally.add("unit_value", UNIT_VALUE_BONUS,
+                      f"unit value {_money(unit)} {rec.currency.upper()} below genuine minimum "
+                      f"{_money(rec.min_unit_value)} {rec.currency.upper()}")
+        for entry in self.context.deny:
+            if entry.importer.strip().casefold() == importer and importer and (
+                    not entry.recordation_id or entry.recordation_id == rec.recordation_id):
+                why = f": {entry.reason}" if entry.reason else ""
+                tally.add("deny", DENY_BONUS, f"importer {line.importer.strip()} on deny list{why}")
+                break
+        score = tally.score
+        verdict = Verdict.HIT if score >= HIT_THRESHOLD and not force_review else Verdict.REVIEW
+        hit = Hit(
+            file=line.file, row=line.row, declaration_id=line.declaration_id, item_no=line.item_no,
+            recordation_id=rec.recordation_id, mark=rec.mark, holder=rec.holder,
+            score=score, verdict=verdict, matched_text=finding.matched_text,
+            reasons=tally.texts(), field=field_name, span=(finding.start, finding.end),
+        )
+        for entry in self.context.allow:
+            if entry.recordation_id != rec.recordation_id:
+                continue
+            if entry.importer.strip().casefold() != importer or not importer:
+                continue
+            if entry.origin and entry.origin.strip().upper() != origin:
+                continue
+            if entry.until is not None and on > entry.until:
+                continue
+            return hit, True
+        return hit, False
+
+    def _other_words(self, description: str, finding: Finding, field_name: str) -> list[tuple[str, float]]:
+        """The description's words outside the matched span: what the goods are."""
+        text = description or ""
+        if field_name == "description":
+            text = text[:finding.start] + " " + text[finding.end:]
+        return description_words(text)
+
+    # ----------------------------------------------------------------- text findings
+
+    def _findings(self, text: str) -> tuple[Finding, ...]:
+        cached = self._field_cache.get(text)
+        if cached is None:
+            if len(self._field_cache) >= FIELD_CACHE_SIZE:
+                self._field_cache.clear()
+            cached = tuple(self._find(text))
+            self._field_cache[text] = cached
+        return cached
+
+    def _find(self, text: str) -> list[Finding]:
+        """Every form of every mark found in one field value, judged on the text alone."""
+        out: list[Finding] = []
+        spans = atoms(text)
+        raw = [unicodedata.normalize("NFKC", text[s:e]) for s, e in spans]
+        keys = [span_keys((r,))[0] for r in raw]
+        cjk = [not r.isascii() and is_cjk(r[0]) for r in raw]
+        blockers = [self._blocks(r) for r in raw]
+        by_key = self.index.by_key
+        max_len = self.index.max_len + 2
+        long_limit = self.index.max_words + 1
+        for i in range(len(spans)):
+            if cjk[i]:
+                continue
+            total = 0
+            long_atoms = 0
+            blocked = False
+            for j in range(i, min(len(spans), i + MAX_SPAN_ATOMS)):
+                if cjk[j]:
+                    break
+                total += len(keys[j])
+                if len(keys[j]) >= 3:
+                    long_atoms += 1
+                if long_atoms > long_limit or total > max_len + 12:
+                    break
+                blocked = blocked or blockers[j]
+                start, end = spans[i][0], spans[j][1]
+                if blocked and j > i:
+                    # An ordinary word no mark uses: only the mark itself, written out, can match.
+                    if total <= max_len and "".join(keys[i:j + 1]) in by_key:
+                        for form, reasons, weak in self._span_matches(tuple(raw[i:j + 1])):
+                            out.append(Finding(form, start, end, text[start:end], reasons, weak, True))
+                    continue
+                parts = tuple(raw[i:j + 1])
+                if total <= max_len:
+                    for form, reasons, weak in self._span_matches(parts):
+                        out.append(Finding(form, start, end, text[start:end], reasons, weak, True))
+                if long_atoms <= self.index.max_words and (affix_cuts(raw[j])[0] or affix_cuts(raw[i])[1]):
+                    for form, _, reasons, weak in self._affix_matches(parts):
+                        out.append(Finding(form, start, end, text[start:end], reasons, weak, False))
+        out.extend(self._native_findings(text))
+        return out
+
+    def _blocks(self, atom: str) -> bool:
+        """True for an ordinary word of four or more letters that no multi-word mark uses."""
+        w = plain(atom)
+        return len(w) >= 4 and is_word(w) and w not in self.index.mark_words
+
+    def _span_matches(self, parts: tuple[str, ...]) -> tuple[tuple[Form, tuple[Reason, ...], int], ...]:
+        cached = self._span_cache.get(parts)
+        if cached is None:
+            if len(self._span_cache) >= SPAN_CACHE_SIZE:
+                self._span_cache.clear()
+            cached = tuple(self._match_span(parts))
+            self._span_cache[parts] = cached
+        return cached
+
+    def _match_span(self, parts: tuple[str, ...]):
+        """Forms a span of atoms (joined) stands for, with the disguise reasons."""
+        joined = "".join(parts)
+        folded = plain(joined)
+        multi = len(parts) > 1
+        plains = [plain(p) for p in parts]
+        word_parts = [w for w in plains if len(w) >= 2]
+        if multi:
+            span_word = bool(word_parts) and all(is_word(w) or is_number(w) for w in word_parts) \
+                and not all(is_number(w) for w in word_parts)
+            # A joined span holding an ordinary word that no mark uses is no disguise of a mark.
+            mark_words = self.index.mark_words
+            if any(len(w) >= 4 and w not in mark_words and is_word(w) for w in word_parts):
+                span_word = True
+        else:
+            span_word = is_word(folded)
+        phon = "" if span_word else phonetic(joined)
+        yield from self._judge_keys(span_keys(parts), folded, phon, parts, multi, span_word, "")
+
+    def _judge_keys(self, keys: tuple[str, ...], folded: str, phon: str, parts: tuple[str, ...],
+                    multi: bool, span_word: bool, glued: str):
+        """Judge every candidate form for any of the span's look-alike keys; best per form."""
+        index = self.index
+        best: dict[int, tuple[float, tuple]] = {}
+        for key in keys[:1] if span_word else keys:
+            if len(key) < 2:
+                continue
+            if span_word:
+                # An ordinary word (or words) can only be the mark itself, never a disguise.
+                cands = {key} if key in index.by_key else set()
+            else:
+                cands = index.candidates(key, phon)
+                if key in index.by_key:
+                    cands.add(key)
+            for mark_key in cands:
+                for form in index.by_key[mark_key]:
+                    if glued and form.kind in ("truncated", "first_word"):
+                        continue
+                    judged = self._judge_text(form, key, folded, phon, parts, multi, span_word, glued)
+                    if judged is None:
+                        continue
+                    score = sum(r.points for r in judged[1])
+                    prev = best.get(id(form))
+                    if prev is None or score > prev[0]:
+                        best[id(form)] = (score, judged)
+        if not best:
+            return
+        # A span that is one mark exactly (or nearly) is not a typo of another.
+        top = max(score for score, _ in best.values())
+        exact = any(not any(r.name in ("typo", "sounds_like") for r in judged[1]) for _, judged in best.values())
+        for score, judged in best.values():
+            typo = any(r.name in ("typo", "sounds_like") for r in judged[1])
+            if exact and typo or score < top - RIVAL_MARGIN:
+                continue
+            yield judged
+
+    def _judge_text(self, form: Form, key: str, folded: str, phon: str, parts: tuple[str, ...],
+                    multi: bool, span_word: bool, glued: str = ""):
+        """Score a span against one form on the text alone; None when it is no match."""
+        k = len(form.key)
+        if form.short:
+            if key != form.key or folded != form.fold or glued:
+                return None
+        if abs(len(key) - k) > edit_budget(k) + 1:
+            return None
+        if key == form.key:
+            dist, ops = 0.0, ()
+        else:
+            dist, ops = typo_distance(key, form.key)
+        sounds = dist > 0 and bool(phon) and phon == form.phon and len(form.phon) >= 4
+        eff = min(dist, SOUNDS_LIKE_EDIT) if sounds else dist
+        budget = edit_budget(k)
+        if glued and k < 5 and budget >= 1:
+            budget = 0.5  # glued to something weak: the mark itself must be clear
+        if k >= 5 and not glued and has_misread(ops):
+            budget += 0.5  # a look-alike letter on top of a typo: two disguises at once
+        if eff > budget:
+            return None
+        if span_word and dist > 0:
+            return None  # an ordinary word near a mark is not a disguise of it
+        level = CONTEXT if (form.common or form.short or form.kind == "first_word") else NONE
+        if k <= 4 and eff >= 1:
+            if key[:1] != form.key[:1]:
+                return None
+            level = BRAND_ONLY  # a typo of a four-letter mark: only the brand column tells
+        if multi and span_word and form.words < len([p for p in parts if len(p) >= 2]):
+            level = max(level, CONTEXT)  # ordinary words that happen to join into the mark
+        weak = level
+        reasons: list[Reason] = []
+        full = self.recordations[form.rec].mark
+        if form.kind == "alias":
+            reasons.append(Reason("alias", 0.0, f"registered alias {form.text}"))
+        elif form.kind == "truncated":
+            reasons.append(Reason("truncated", -TRUNCATED_PENALTY, f'mark cut short: "{form.text}" for {full}'))
+        elif form.kind == "first_word":
+            reasons.append(Reason("first_word", -FIRST_WORD_PENALTY,
+                                  f'first word of the mark only: "{form.text}" for {full}'))
+        if dist == 0 and folded == form.fold and form.kind == "mark":
+            if not multi or len(parts) == form.words:
+                reasons.insert(0, Reason("exact", 0.0, f"exact mark {full}"))
+        disguise: list[str] = []
+        if folded != form.fold:
+            looks = _lookalikes(folded, form.fold, "".join(parts)) if dist == 0 else _lookalike_chars("".join(parts))
+            if looks:
+                reasons.append(Reason("lookalike", -min(LOOKALIKE_MAX, LOOKALIKE_PENALTY * len(looks)), ""))
+                disguise.extend(looks)
+        if dist > 0:
+            if sounds and dist > 1:
+                reasons.append(Reason("sounds_like", -edit_penalty(k) * eff,
+                                      f"sounds like {form.text} ({''.join(parts).upper()})"))
+            elif sounds:
+                reasons.append(Reason("sounds_like", -edit_penalty(k) * eff, ""))
+                disguise.extend(describe_ops(ops))
+            else:
+                reasons.append(Reason("typo", -edit_penalty(k) * eff, ""))
+                disguise.extend(describe_ops(ops))
+            if key[:1] != form.key[:1]:
+                reasons.append(Reason("first_letter", -FIRST_LETTER_PENALTY, "first letter differs"))
+        if multi and len(parts) != form.words:
+            shown = " ".join(parts).upper() if len(parts) > 1 else parts[0].upper()
+            reasons.append(Reason("spacing", -SPACING_PENALTY, f'letters spaced or punctuated: "{shown}"'))
+        elif not multi and form.words > 1:
+            reasons.append(Reason("joined", -SPACING_PENALTY, "words of the mark joined"))
+        if glued:
+            reasons.append(Reason("affix", -AFFIX_PENALTY, f'mark glued to "{glued.upper()}"'))
+        if disguise:
+            reasons.insert(0, Reason("disguise", 0.0, "mark disguised: " + ", ".join(disguise)))
+        return form, tuple(reasons), weak
+
+    def _affix_matches(self, parts: tuple[str, ...]):
+        cached = self._affix_cache.get(parts)
+        if cached is None:
+            if len(self._affix_cache) >= SPAN_CACHE_SIZE:
+                self._affix_cache.clear()
+            cached = tuple(self._match_affix(parts))
+            self._affix_cache[parts] = cached
+        return cached
+
+    def _match_affix(self, parts: tuple[str, ...]):
+        """Marks glued to a product word, series word or model code ("ZORVEXAIR", "TOPKLAVORA")."""
+        index = self.index
+        lo, hi = 4, index.max_len + 1
+        seen: set[int] = set()
+        splits = []
+        # Suffix glued to the last word, or prefix glued to the first word.
+        suffix_cuts, _ = affix_cuts(parts[-1])
+        _, prefix_cuts = affix_cuts(parts[0])
+        for cut in suffix_cuts:
+            splits.append((parts[:-1] + (parts[-1][:cut],), parts[-1][cut:]))
+        for cut in prefix_cuts:
+            splits.append(((parts[0][cut:],) + parts[1:], parts[0][:cut]))
+        for mark_parts, affix in splits:
+            affix_plain = plain(affix)
+            if not is_affix_word(affix_plain):
+                continue
+            keys = span_keys(mark_parts)
+            if not (lo <= len(keys[0]) <= hi):
+                continue
+            joined = "".join(mark_parts)
+            folded = plain(joined)
+            for form, reasons, weak in self._judge_keys(keys, folded, phonetic(joined), mark_parts,
+                                                        len(mark_parts) > 1, is_word(folded), affix_plain):
+                if form.rec in seen:
+                    continue
+                seen.add(form.rec)
+                yield form, 0, reasons, weak
+
+    def _native_findings(self, text: str) -> list[Finding]:
+        """Aliases in Hangul, Chinese or Japanese found inside the text, spaced or not."""
+        if not self.index.native or text.isascii() or not any(is_cjk(ch) for ch in text):
+            return []
+        positions = [i for i, ch in enumerate(text) if is_cjk(ch)]
+        compact = "".join(fold(text[i]) for i in positions)
+        out = []
+        for s, e, form in self.index.native_in(compact):
+            start, end = positions[s], positions[e - 1] + 1
+            before = text[start - 1] if start > 0 else " "
+            after = text[end] if end < len(text) else " "
+            standalone = not is_cjk(before) and not is_cjk(after)
+            weak = CONTEXT if len(form.key) <= 2 else NONE  # two characters: often an ordinary word
+            reasons = (Reason("alias", 0.0, f"registered alias {form.text}"),)
+            out.append(Finding(form, start, end, text[start:end], reasons, weak, standalone))
+        return out
+
+
+_QUANTITY = re.compile(
+    r"\d+(?:[.,]\d+)?(?:|[a-z]|mm|cm|ml|kg|mg|gb|tb|mb|kb|kw|mw|hz|oz|lb|in|ft|pc|pcs|mah|kva|gsm|ah|wh|cc)"
+)
+
+
+@lru_cache(maxsize=100_000)
+def affix_cuts(atom: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Where a word may split into mark + glued affix: (cuts before a suffix, cuts after a prefix)."""
+    if len(atom) < 6 or is_word(plain(atom)):
+        return (), ()
+    suffix = tuple(c for c in range(2, len(atom) - 1) if is_affix_word(plain(atom[c:])))
+    prefix = tuple(c for c in range(2, len(atom) - 1) if is_affix_word(plain(atom[:c])))
+    return suffix, prefix
+
+
+@lru_cache(maxsize=100_000)
+def is_number(text: str) -> bool:
+    """True for quantities and sizes such as ``500ml``, ``128gb`` or ``4k``: not letters in disguise."""
+    return _QUANTITY.fullmatch(text) is not None
+
+
+@lru_cache(maxsize=200_000)
+def span_keys(parts: tuple[str, ...]) -> tuple[str, ...]:
+    """The look-alike keys of a span of atoms joined: plain, and with letter pairs merged."""
+    variants = [(plain(p),) if is_number(plain(p)) else skeleton_variants(p) for p in parts]
+    base = "".join(v[0] for v in variants)
+    merged = "".join(v[-1] for v in variants)
+    return (base,) if merged == base else (base, merged)
+
+
+def _lookalikes(folded: str, mark_fold: str, raw: str) -> list[str]:
+    """Look-alike characters of a span whose skeleton equals the mark's, in plain words."""
+    span = "".join(ch for ch in fold(raw) if ch.isalnum() or char_letter(ch))
+    return describe_lookalikes(span, mark_fold)
+
+
+def _lookalike_chars(raw: str) -> list[str]:
+    """Digits, symbols and foreign letters used as Latin letters in a span."""
+    out = []
+    for ch in fold(raw):
+        if ch.isascii() and ch.isalpha():
+            continue
+        letter = char_letter(ch)
+        if not letter or letter == ch or not letter.isalpha():
+            continue
+        phrase = describe_lookalikes(ch, letter)
+        for p in phrase:
+            if p not in out:
+                out.append(p)
+    return out
+
+
+def _unit_value(line: DeclarationLine) -> Decimal | None:
+    try:
+        return line.unit_value
+    except (InvalidOperation, ZeroDivisionError):
+        return None
+
+
+def _money(value: Decimal) -> str:
+    """A price shown plainly: ``3.92``, ``10``."""
+    q = value.quantize(Decimal("0.01"))
+    text = f"{q:f}"
+    return text[:-3] if text.endswith(".00") else text

@@ -1,0 +1,217 @@
+"""Pure text normalisation steps used to compare marks with declaration text.
+
+Each step is a small pure function; the matcher combines them into comparison keys:
+
+- ``fold``: Unicode NFKC plus case folding (full-width letters, ligatures, case);
+- ``skeleton``: a look-alike key in which characters that look the same are the same
+  (Unicode TR39 confusables, digits and symbols used as letters, ``rn`` for ``m``);
+- ``phonetic``: a sound-alike key (C/K, PH/F, doubled letters, X/KS, silent final E);
+- ``atoms``: the words of a text with their positions, for candidate spans.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from functools import lru_cache
+from importlib import resources
+
+from anyascii import anyascii
+
+# Digits and symbols used as letters ("N1KE", "ADIDA$", "@PPLE").
+SYMBOL_LETTERS: dict[str, str] = {
+    "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b",
+    "@": "a", "$": "s", "!": "i", "|": "l", "€": "e",
+}
+# Letter sequences that read as one letter at a glance.
+MULTI_LOOKALIKES: tuple[tuple[str, str], ...] = (
+    ("rn", "m"), ("nn", "m"), ("vv", "w"), ("cl", "d"), ("lc", "k"), ("lh", "h"),
+)
+# Digits read as the letter they replace most often inside words.
+
+# Letters merged into one class in the skeleton because fonts make them alike.
+CLASS_MERGE = str.maketrans({"l": "i"})
+
+_LATIN_LETTER = re.compile(r"[a-z]")
+
+
+def fold(text: str) -> str:
+    """The text as Unicode NFKC, case folded: ``Ｚｏｒｖｅｘ`` and ``ZORVEX`` give ``zorvex``."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def is_cjk(ch: str) -> bool:
+    """True for Hangul, CJK ideographs and Japanese kana, which carry aliases unspaced."""
+    o = ord(ch)
+    return (
+        0x1100 <= o <= 0x11FF
+        or 0x3040 <= o <= 0x30FF
+        or 0x3130 <= o <= 0x318F
+        or 0x3400 <= o <= 0x9FFF
+        or 0xAC00 <= o <= 0xD7AF
+        or 0xF900 <= o <= 0xFAFF
+        or 0x31F0 <= o <= 0x31FF
+        or 0xFF66 <= o <= 0xFF9F
+    )
+
+
+def has_cjk(text: str) -> bool:
+    """True when the text contains Hangul, CJK or kana characters."""
+    return any(is_cjk(ch) for ch in text)
+
+
+@lru_cache(maxsize=1)
+def confusable_letters() -> dict[str, str]:
+    """Map each non-ASCII character that looks like one Latin letter to that letter."""
+    import confusable_homoglyphs
+
+    path = resources.files(confusable_homoglyphs) / "confusables.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    out: dict[str, str] = {}
+    for ch, entries in data.items():
+        if len(ch) != 1 or ch.isascii() or is_cjk(ch):
+            continue
+        for entry in entries:
+            target = entry.get("c", "")
+            if len(target) == 1 and target.isascii() and target.isalpha():
+                out[ch] = target.lower()
+                break
+    # Folding must not undo the map: add the case-folded forms too.
+    for ch, letter in list(out.items()):
+        for variant in (ch.lower(), ch.upper(), fold(ch)):
+            if len(variant) == 1 and not variant.isascii():
+                out.setdefault(variant, letter)
+    return out
+
+
+@lru_cache(maxsize=4096)
+def char_letter(ch: str) -> str:
+    """The Latin letters a single folded character stands for ('' when none)."""
+    if ch.isascii():
+        if ch.isalpha():
+            return ch.lower()
+        if ch.isdigit():
+            return SYMBOL_LETTERS.get(ch, ch)
+        return SYMBOL_LETTERS.get(ch, "")
+    if is_cjk(ch):
+        return ch
+    letter = confusable_letters().get(ch)
+    if letter:
+        return letter
+    folded = fold(ch)
+    if folded != ch and len(folded) == 1:
+        return char_letter(folded)
+    decomposed = unicodedata.normalize("NFKD", ch)
+    base = "".join(c for c in decomposed if not unicodedata.combining(c))
+    if base and base.isascii():
+        return "".join(c.lower() for c in base if c.isalnum())
+    if unicodedata.category(ch).startswith(("L", "N")):
+        return "".join(c.lower() for c in anyascii(ch) if c.isascii() and c.isalpha())
+    return ""
+
+
+@lru_cache(maxsize=200_000)
+def plain(text: str) -> str:
+    """Folded letters and digits only, separators removed: ``Z.O.R.V.E.X`` gives ``zorvex``."""
+    return "".join(ch for ch in fold(text) if ch.isalnum())
+
+
+@lru_cache(maxsize=200_000)
+def skeleton_variants(text: str) -> tuple[str, ...]:
+    """The look-alike key, plus the key with letter pairs read as one (``rn`` → ``m``)."""
+    base = skeleton(text)
+    merged = letters_of(text)
+    for seq, single in MULTI_LOOKALIKES:
+        if seq in merged:
+            merged = merged.replace(seq, single)
+    merged = merged.translate(CLASS_MERGE)
+    return (base,) if merged == base else (base, merged)
+
+
+@lru_cache(maxsize=200_000)
+def skeleton(text: str) -> str:
+    """The look-alike key: ``Z0RV3X``, ``ZОRVЕX`` (Cyrillic О, Е) and ``Ｚｏｒｖｅｘ`` all give ``zorvex``.
+
+    Separators are dropped; ``l`` and ``i`` share one class (``1``, ``|``, ``!`` too).
+    Letter pairs that read as one letter (``rn``) are left to ``skeleton_variants``.
+    """
+    return letters_of(text).translate(CLASS_MERGE)
+
+
+_PHONETIC_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p), r)
+    for p, r in (
+        (r"([a-z])\1+", r"\1"),
+        (r"ph", "f"),
+        (r"ck", "k"),
+        (r"c(?=[eiy])", "s"),
+        (r"c", "k"),
+        (r"q", "k"),
+        (r"x", "ks"),
+        (r"z", "s"),
+        (r"y", "i"),
+        (r"ie\b", "i"),
+        (r"ee", "i"),
+        (r"(?<=[a-z]{3})e\b", ""),
+        (r"([a-z])\1+", r"\1"),
+    )
+)
+
+
+@lru_cache(maxsize=200_000)
+def phonetic(text: str) -> str:
+    """A sound-alike key: ``PHALKON``/``FALKON``, ``ZORVEKS``/``ZORVEX``, ``KITTIE``/``KITTY`` agree.
+
+    Rules: PH→F, CK/C/Q→K (C before E/I/Y→S), X→KS, Z→S, Y→I, EE→I, a silent final E
+    dropped, doubled letters single.
+    """
+    key = "".join(ch for ch in letters_of(text) if "a" <= ch <= "z")
+    for pattern, repl in _PHONETIC_RULES:
+        key = pattern.sub(repl, key)
+    return key
+
+
+@lru_cache(maxsize=200_000)
+def letters_of(text: str) -> str:
+    """The Latin letters (and CJK characters) a text reads as, one character at a time.
+
+    Case matters before folding: Greek capital Ν reads as N, small ν as v.
+    """
+    return "".join(char_letter(ch) for ch in unicodedata.normalize("NFKC", text))
+
+
+# A word: letters/digits, with symbols that stand for letters inside it ("CONVER$E").
+_ATOM = re.compile(r"(?:[^\W_]|[$@!|€](?=[^\W_]))+!?")
+
+
+def atoms(text: str) -> list[tuple[int, int]]:
+    """The (start, end) positions of the words of ``text``; Latin and CJK runs are split apart."""
+    out: list[tuple[int, int]] = []
+    for m in _ATOM.finditer(text):
+        start, end = m.span()
+        if m.group().isascii():
+            out.append((start, end))
+            continue
+        seg_start = start
+        prev = None
+        for i in range(start, end):
+            kind = is_cjk(text[i])
+            if prev is not None and kind != prev:
+                out.append((seg_start, i))
+                seg_start = i
+            prev = kind
+        out.append((seg_start, end))
+    return out
+
+
+def script_name(ch: str) -> str:
+    """The script of a character in plain words: ``Cyrillic``, ``Greek``, ``full-width``."""
+    try:
+        name = unicodedata.name(ch)
+    except ValueError:
+        return "unusual"
+    if name.startswith("FULLWIDTH"):
+        return "full-width"
+    first = name.split()[0]
+    return first.capitalize()
