@@ -102,8 +102,8 @@ def runs_show(
 # -- hits --------------------------------------------------------------------------------
 
 # Table headings for the stored fields of a hit.
-HIT_TABLE = {"hit": "hit_id", "file": "file", "row": "row", "declaration": "declaration_id", "item": "item_no",
-             "mark": "mark", "matched": "matched_text", "score": "score", "verdict": "verdict", "status": "status",
+HIT_TABLE = {"hit": "hit_id", "line": "line", "mark": "mark",
+             "matched": "matched_text", "score": "score", "verdict": "verdict", "status": "status",
              "deadline": "deadline"}
 
 
@@ -137,7 +137,13 @@ def hits_list(
     with open_store() as store:
         rows = hit_rows(store, flt)
         if fmt == "table":
-            rows = ({**{label: h[key] for label, key in HIT_TABLE.items()}, "file": _basename(h["file"])} for h in rows)
+            rows = (
+                {
+                    **{label: h.get(key) for label, key in HIT_TABLE.items()},
+                    "line": f"{_basename(h['file'])}:{h['row']}",
+                }
+                for h in rows
+            )
             columns = list(HIT_TABLE)
         else:
             columns = list(HIT_FIELDS)

@@ -12,7 +12,8 @@ from .common import check_format, err_console, new_app, open_store, stdin_is_ter
 
 app = new_app("Add, import, change and look up recordations (the marks customs protect).")
 
-LIST_COLUMNS = ["recordation_id", "mark", "holder", "status", "valid_until", "hs_scope", "aliases"]
+LIST_COLUMNS = ["recordation_id", "mark", "holder", "status", "valid_until", "hs_scope"]
+SEARCH_COLUMNS = ["recordation_id", "mark", "holder", "status"]
 
 # Options shared by add and update: one per SPEC field except the id.
 FIELD_HELP = {
@@ -301,6 +302,10 @@ def _listing(rec, fmt: str) -> dict:
         from ..models import LIST_FIELDS
 
         return {k: (v.split(";") if v else []) if k in LIST_FIELDS else v for k, v in record.items()}
+    if fmt == "table":  # let long lists wrap between items
+        from ..models import LIST_FIELDS
+
+        return {k: v.replace(";", "; ") if k in LIST_FIELDS else v for k, v in record.items()}
     return record
 
 
@@ -338,10 +343,10 @@ def search(
     with open_store() as store:
         recs = store.recordations()
     rows = [
-        {"score": score, "matched": matched, **{k: rec.to_record()[k] for k in LIST_COLUMNS}}
+        {"score": score, "matched": matched, **{k: rec.to_record()[k] for k in SEARCH_COLUMNS}}
         for rec, score, matched in search_recordations(recs, text, limit=limit)
     ]
-    write_rows(rows, fmt, sys.stdout, columns=["score", "matched", *LIST_COLUMNS], title=f"Recordations like {text!r}")
+    write_rows(rows, fmt, sys.stdout, columns=["score", "matched", *SEARCH_COLUMNS], title=f"Recordations like {text!r}")
 
 
 @app.command("export")

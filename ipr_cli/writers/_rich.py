@@ -217,20 +217,36 @@ def summary_panel(meta: dict[str, Any], summary: dict[str, Any], *, verbose: boo
     return Panel(grid, title=title, subtitle=subtitle or None, title_align="left", subtitle_align="left", expand=False)
 
 
+SHORT_CELL = 12  # cells up to this wide are never wrapped in listings
+
+
 def print_rows(
     rows: Iterable[dict[str, Any]], stream: TextIO, columns: list[str], title: str | None, color: bool | None = None
 ) -> None:
     """A listing as a Rich table."""
     console = make_console(stream, color)
     table = Table(title=Text(printable(title)) if title else None, box=box.SIMPLE_HEAD, pad_edge=False)
-    for name in columns:
+    cells = [[safe(row.get(name)) for name in columns] for row in rows]
+    widest = [max((cell[i].cell_len for cell in cells), default=0) for i in range(len(columns))]
+    # Keep the narrowest columns (ids, numbers, dates, verdicts) whole, as long as they
+    # leave room for the others; longer text folds.
+    budget = int((console.width - 3 * len(columns)) * 0.75)
+    whole: set[int] = set()
+    for i in sorted(range(len(columns)), key=lambda i: widest[i]):
+        if widest[i] > SHORT_CELL or widest[i] > budget:
+            break
+        whole.add(i)
+        budget -= widest[i]
+    for i, name in enumerate(columns):
         # "recordation id" can wrap between words; "recordation_id" could only be cut.
-        table.add_column(Text(name.replace("_", " ")), overflow="fold")
-    count = 0
-    for row in rows:
-        table.add_row(*(safe(row.get(name)) for name in columns))
-        count += 1
-    if count:
+        heading = Text(name.replace("_", " "))
+        if i in whole:
+            table.add_column(heading, overflow="fold", min_width=widest[i])
+        else:
+            table.add_column(heading, overflow="fold")
+    for cell in cells:
+        table.add_row(*cell)
+    if cells:
         console.print(table)
     else:
         console.print(Text(f"No {title.lower()}." if title else "Nothing to show."))
