@@ -174,6 +174,12 @@ def _display(path: str) -> str:
     return "standard input" if path == _STDIN else path
 
 
+# A JSON escape such as "\ud800" decodes to a lone surrogate (as undecodable bytes give
+# _BAD_CHAR): no valid text holds one, and it can be neither stored nor printed as UTF-8.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_NOT_UNICODE = "undecodable bytes or a lone \\ud800-\\udfff escape (not valid Unicode)"
+
+
 def _printable(text: str) -> str:
     return text.replace(_BAD_CHAR, "\ufffd")
 
@@ -1107,7 +1113,7 @@ class DeclarationReader:
                     else:
                         fields = {field: cells[i].strip() for field, i in pairs}
                 if fields is None:
-                    self._problem(row, "", "undecodable bytes (not valid in this encoding)")
+                    self._problem(row, "", _NOT_UNICODE if fmt.keyed else "undecodable bytes (not valid in this encoding)")
                     continue
                 line = self._make_line(row, fields)
                 self.lines_read += 1
@@ -1131,7 +1137,7 @@ class DeclarationReader:
             if field in ranks and ranks[field] <= rank:
                 continue
             text = _json_scalar(value)
-            if _BAD_CHAR in text:
+            if _SURROGATE.search(text):
                 return None
             out[field] = text.strip()
             ranks[field] = rank
@@ -1243,9 +1249,10 @@ def _records(fmt: _Format, shown: str, keys: list[str]) -> Iterator[tuple[int, d
                     if text.strip():
                         raise InputError(f"{shown}, row {row}: a value with no column name")
                     continue
-                if _BAD_CHAR in text:
+                if _SURROGATE.search(text) or _SURROGATE.search(key):
+                    why = "undecodable bytes (not valid in this encoding)" if _BAD_CHAR in text else _NOT_UNICODE
                     raise InputError(
-                        f"{shown}, row {row}, field {key}: undecodable bytes (not valid in this encoding)",
+                        f"{shown}, row {row}, field {_SURROGATE.sub(chr(0xFFFD), key)}: {why}",
                         hint="give the right --encoding or save the file as UTF-8")
                 out[key] = restore(text) if restore else text
             yield row, out

@@ -169,16 +169,18 @@ class Store:
             raise store_error(exc, self.path) from exc
         try:
             yield self
-        except BaseException:
-            if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
-            raise
-        try:
             self.conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            if self.conn.in_transaction:
+        except BaseException as exc:
+            self._rollback()
+            if isinstance(exc, sqlite3.Error):  # disk full, I/O error... inside the block too
+                raise store_error(exc, self.path) from exc
+            raise
+
+    def _rollback(self) -> None:
+        """Undo the open transaction, if SQLite has not already done so (it may, on SQLITE_FULL)."""
+        if self.conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):  # the original error is the one to report
                 self.conn.execute("ROLLBACK")
-            raise store_error(exc, self.path) from exc
 
     @contextlib.contextmanager
     def guard(self) -> Iterator[None]:

@@ -26,8 +26,8 @@ def _say(message: str) -> None:
 RUN_COLUMNS = ["run_id", "started_at", "user", "as_of", "files", "lines_read", "lines_flagged", "hits", "reviews",
                "suppressed", "open"]
 # Table headings (short, so that a terminal shows a run on one line) for the stored fields.
-RUN_TABLE = {"run": "run_id", "started": "started_at", "as of": "as_of", "files": "files", "lines": "lines_read",
-             "flagged": "lines_flagged", "hit": "hits", "review": "reviews", "suppressed": "suppressed", "open": "open"}
+RUN_TABLE = {"run": "run_id", "started": "started_at", "files": "files", "lines": "lines_read",
+             "flagged": "lines_flagged", "hit": "hits", "review": "reviews", "open": "open"}
 
 
 def _short_time(stamp: str) -> str:

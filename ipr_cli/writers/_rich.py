@@ -217,7 +217,7 @@ def summary_panel(meta: dict[str, Any], summary: dict[str, Any], *, verbose: boo
     return Panel(grid, title=title, subtitle=subtitle or None, title_align="left", subtitle_align="left", expand=False)
 
 
-SHORT_CELL = 12  # cells up to this wide are never wrapped in listings
+SHORT_CELL = 24  # cells up to this wide are never wrapped in listings
 
 
 def print_rows(
@@ -227,10 +227,13 @@ def print_rows(
     console = make_console(stream, color)
     table = Table(title=Text(printable(title)) if title else None, box=box.SIMPLE_HEAD, pad_edge=False)
     cells = [[safe(row.get(name)) for name in columns] for row in rows]
-    widest = [max((cell[i].cell_len for cell in cells), default=0) for i in range(len(columns))]
+    headings = [Text(name.replace("_", " ")) for name in columns]
+    widest = [
+        max([cell[i].cell_len for cell in cells] + [headings[i].cell_len]) for i in range(len(columns))
+    ]
     # Keep the narrowest columns (ids, numbers, dates, verdicts) whole, as long as they
     # leave room for the others; longer text folds.
-    budget = int((console.width - 3 * len(columns)) * 0.75)
+    budget = int((console.width - 3 * len(columns)) * 0.6)
     whole: set[int] = set()
     for i in sorted(range(len(columns)), key=lambda i: widest[i]):
         if widest[i] > SHORT_CELL or widest[i] > budget:
@@ -239,9 +242,9 @@ def print_rows(
         budget -= widest[i]
     for i, name in enumerate(columns):
         # "recordation id" can wrap between words; "recordation_id" could only be cut.
-        heading = Text(name.replace("_", " "))
+        heading = headings[i]
         if i in whole:
-            table.add_column(heading, overflow="fold", min_width=widest[i])
+            table.add_column(heading, overflow="fold", width=widest[i])
         else:
             table.add_column(heading, overflow="fold")
     for cell in cells:
