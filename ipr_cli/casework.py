@@ -578,24 +578,19 @@ def lint(store: Store, *, days: int = 90, today: dt.date | None = None) -> list[
         if words and all(w.isascii() and _is_common_word(w) for w in words) and len(letters) > 3:
             add(rec, "common-word", f"mark {rec.mark!r} is made of dictionary words: flags need corroboration")
         seen: set[str] = set()
-        for form in (rec.mark, *rec.aliases):
-            for other_id, other_holder, other_form in forms.get(skeleton(form), []):
-                if other_id == rec.recordation_id or other_holder.casefold() == rec.holder.casefold():
-                    continue
-                if other_id in seen:
-                    continue
-                seen.add(other_id)
-                add(rec, "collision",
-                    f"{form!r} looks the same as {other_form!r} of {other_id} ({other_holder})")
-        for form in (rec.mark, *rec.aliases):
-            for other_id, other_holder, other_form in _near(skeleton(form), by_length):
-                if other_id == rec.recordation_id or other_holder.casefold() == rec.holder.casefold():
-                    continue
-                if other_id in seen:
-                    continue
-                seen.add(other_id)
-                add(rec, "collision",
-                    f"{form!r} is one letter from {other_form!r} of {other_id} ({other_holder})")
+        lookups = (
+            ("looks the same as", lambda key: forms.get(key, [])),
+            ("is one letter from", lambda key: _near(key, by_length)),
+        )
+        for relation, lookup in lookups:  # identical look-alikes first, then near ones
+            for form in (rec.mark, *rec.aliases):
+                for other_id, other_holder, other_form in lookup(skeleton(form)):
+                    if other_id == rec.recordation_id or other_holder.casefold() == rec.holder.casefold():
+                        continue
+                    if other_id in seen:
+                        continue
+                    seen.add(other_id)
+                    add(rec, "collision", f"{form!r} {relation} {other_form!r} of {other_id} ({other_holder})")
     order = {p: i for i, p in enumerate(LINT_PROBLEMS)}
     findings.sort(key=lambda f: (f.recordation_id, order.get(f.problem, 99), f.detail))
     return findings
