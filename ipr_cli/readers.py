@@ -1253,7 +1253,7 @@ def _records(fmt: _Format, shown: str, keys: list[str]) -> Iterator[tuple[int, d
                     why = "undecodable bytes (not valid in this encoding)" if _BAD_CHAR in text else _NOT_UNICODE
                     raise InputError(
                         f"{shown}, row {row}, field {_SURROGATE.sub(chr(0xFFFD), key)}: {why}",
-                        hint="give the right --encoding or save the file as UTF-8")
+                        hint="save the file as UTF-8 and import it again")
                 out[key] = restore(text) if restore else text
             yield row, out
     finally:
