@@ -19,6 +19,11 @@ from importlib import resources
 
 from anyascii import anyascii
 
+# Entries kept by each memo of text work (here and in ``matching``).  Small enough that
+# every memo is full early in a large batch, so memory stops growing there (a day's
+# batch streams in constant memory); large enough to hold a batch's common words.
+CACHE_SIZE = 20_000
+
 # Digits and symbols used as letters ("N1KE", "ADIDA$", "@PPLE").
 SYMBOL_LETTERS: dict[str, str] = {
     "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b",
@@ -38,7 +43,9 @@ _LATIN_LETTER = re.compile(r"[a-z]")
 
 def fold(text: str) -> str:
     """The text as Unicode NFKC, case folded: ``Ｚｏｒｖｅｘ`` and ``ZORVEX`` give ``zorvex``."""
-    return unicodedata.normalize("NFKC", text).casefold()
+    # NFKC again after casefold: casefold can undo NFKC (ß + U+0301 → "ss" + U+0301,
+    # which NFKC recomposes to "sś"), and folding must be idempotent.
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
 
 
 def is_cjk(ch: str) -> bool:
@@ -56,9 +63,16 @@ def is_cjk(ch: str) -> bool:
     )
 
 
+# The same ranges as ``is_cjk``, for searching whole strings at C speed.
+CJK_CHAR = re.compile(
+    "[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u9fff\uac00-\ud7af"
+    "\uf900-\ufaff\u31f0-\u31ff\uff66-\uff9f]"
+)
+
+
 def has_cjk(text: str) -> bool:
     """True when the text contains Hangul, CJK or kana characters."""
-    return any(is_cjk(ch) for ch in text)
+    return not text.isascii() and CJK_CHAR.search(text) is not None
 
 
 @lru_cache(maxsize=1)
@@ -111,13 +125,13 @@ def char_letter(ch: str) -> str:
     return ""
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=CACHE_SIZE)
 def plain(text: str) -> str:
     """Folded letters and digits only, separators removed: ``Z.O.R.V.E.X`` gives ``zorvex``."""
     return "".join(ch for ch in fold(text) if ch.isalnum())
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=CACHE_SIZE)
 def skeleton_variants(text: str) -> tuple[str, ...]:
     """The look-alike key, plus the key with letter pairs read as one (``rn`` → ``m``)."""
     base = skeleton(text)
@@ -129,7 +143,7 @@ def skeleton_variants(text: str) -> tuple[str, ...]:
     return (base,) if merged == base else (base, merged)
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=CACHE_SIZE)
 def skeleton(text: str) -> str:
     """The look-alike key: ``Z0RV3X``, ``ZОRVЕX`` (Cyrillic О, Е) and ``Ｚｏｒｖｅｘ`` all give ``zorvex``.
 
@@ -159,7 +173,7 @@ _PHONETIC_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=CACHE_SIZE)
 def phonetic(text: str) -> str:
     """A sound-alike key: ``PHALKON``/``FALKON``, ``ZORVEKS``/``ZORVEX``, ``KITTIE``/``KITTY`` agree.
 
@@ -172,7 +186,7 @@ def phonetic(text: str) -> str:
     return key
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=CACHE_SIZE)
 def letters_of(text: str) -> str:
     """The Latin letters (and CJK characters) a text reads as, one character at a time.
 

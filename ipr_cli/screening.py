@@ -5,8 +5,12 @@ The CLI drives this and picks the writer; nothing here prints or touches Typer.
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import hashlib
+import itertools
+import multiprocessing
+import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -72,23 +76,36 @@ def screen_files(
     strict: bool = False,
     summary: Summary,
     progress: Callable[[str, int, int | None], None] | None = None,
+    workers: int | None = None,
+    cache_dir: str | None = None,
 ) -> Iterator[tuple[DeclarationLine, list[Hit]]]:
     """Yield ``(line, hits)`` for every flagged line, in file and row order.
 
     All files are opened (and their columns checked) before the first line is
-    screened, so a bad second file fails the run before any output.
+    screened, so a bad second file fails the run before any output.  ``workers``
+    processes (default: one per available core) search the text of large batches;
+    the result is the same with any number of them.  ``cache_dir``: where the index
+    of a large set of recordations may be kept between runs.
     """
     from .matching import Matcher
     from .readers import DeclarationReader
 
     started = time.perf_counter()
     readers = [DeclarationReader(path, encoding=encoding, columns=columns, strict=strict) for path in files]
-    matcher = Matcher(recordations, context=context)
+    matcher = Matcher(recordations, context=context, cache_dir=cache_dir)
+    pool = _Workers(matcher, default_workers() if workers is None else workers)
+    try:
+        yield from _screen_readers(files, readers, matcher, pool, as_of, min_score, summary, progress)
+    finally:
+        pool.close()
+    summary.duration_s = time.perf_counter() - started
+
+
+def _screen_readers(files, readers, matcher, pool, as_of, min_score, summary, progress):
     for path, reader in zip(files, readers):
         info = FileInfo(path=path, sha256=sha256_of(path))
         summary.files.append(info)
-        for line in reader:
-            screening = matcher.screen(line, as_of)
+        for line, screening in pool.screened(reader, as_of):
             summary.lines_read += 1
             info.lines += 1
             if screening.suppressed:
@@ -105,7 +122,6 @@ def screen_files(
         summary.problems.extend((p.file, p.row, p.field, p.message) for p in reader.problems)
         if progress is not None:
             progress(path, reader.bytes_read, reader.bytes_total)
-    summary.duration_s = time.perf_counter() - started
 
 
 def worst_verdict(summary: Summary) -> Verdict | None:
@@ -114,3 +130,133 @@ def worst_verdict(summary: Summary) -> Verdict | None:
     if summary.by_verdict.get("review"):
         return Verdict.REVIEW
     return None
+
+
+# ----------------------------------------------------------------------------- workers
+#
+# The costly part of screening is searching a field value for marks, and it depends on
+# the text alone.  Lines are read here in batches; the batch's field values that the
+# matcher has not seen yet (a day's batch repeats most descriptions) go to worker
+# processes forked after the matcher is built, which return the text-only findings.
+# This process caches them and then screens the batch's lines itself, in order, with
+# the context rules; so output streams in file/row order and is the same as with one
+# process.  A few batches are in flight at a time, which bounds memory.
+
+# Workers start at once for a file this large, else after this many lines: small checks
+# never fork.
+PARALLEL_BYTES = 1 << 20
+PARALLEL_AFTER = 5_000
+BATCH_LINES = 2_000
+IN_FLIGHT_PER_WORKER = 3
+
+_WORKER_MATCHER = None
+
+
+def default_cache_dir() -> str:
+    """``$IPR_CACHE_DIR``, else ``$XDG_CACHE_HOME/ipr``, else ``~/.cache/ipr``."""
+    chosen = os.environ.get("IPR_CACHE_DIR")
+    if chosen:
+        return os.path.expanduser(chosen)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "ipr")
+
+
+def default_workers() -> int:
+    """One worker per core this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def _worker_init() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+
+
+def _worker_find(texts: list[str]) -> list:
+    return _WORKER_MATCHER.find_texts(texts)
+
+
+class _Workers:
+    """Feeds unseen field values to forked worker processes; screens lines in order."""
+
+    def __init__(self, matcher, workers: int) -> None:
+        self.matcher = matcher
+        self.workers = workers
+        self.pool = None
+        self.lines_seen = 0
+        self.enabled = workers > 1 and "fork" in multiprocessing.get_all_start_methods()
+
+    def _start(self) -> None:
+        global _WORKER_MATCHER
+        import gc
+
+        _WORKER_MATCHER = self.matcher
+        gc.collect()
+        gc.freeze()  # the index stays shared with the workers (copy-on-write), not copied
+        ctx = multiprocessing.get_context("fork")
+        self.pool = ctx.Pool(self.workers, initializer=_worker_init)
+
+    def close(self) -> None:
+        global _WORKER_MATCHER
+        if self.pool is not None:
+            import gc
+
+            self.pool.terminate()
+            self.pool.join()
+            self.pool = None
+            _WORKER_MATCHER = None
+            gc.unfreeze()
+
+    def screened(self, reader, as_of: dt.date) -> Iterator[tuple[DeclarationLine, object]]:
+        """``(line, screening)`` for every line of ``reader``, in order."""
+        screen = self.matcher.screen
+        lines = iter(reader)
+        if self.enabled and self.pool is None and (reader.bytes_total or 0) >= PARALLEL_BYTES:
+            self._start()
+        if self.enabled and self.pool is None:
+            for line in lines:
+                yield line, screen(line, as_of)
+                self.lines_seen += 1
+                if self.lines_seen >= PARALLEL_AFTER:
+                    self._start()
+                    break
+        if self.pool is None:
+            for line in lines:
+                yield line, screen(line, as_of)
+            return
+        known = self.matcher.known
+        pending: set[str] = set()
+        queue: collections.deque = collections.deque()
+        limit = IN_FLIGHT_PER_WORKER * self.workers
+        failed = None
+        while True:
+            batch = []
+            try:
+                for line in itertools.islice(lines, BATCH_LINES):
+                    batch.append(line)
+            except Exception as exc:  # a bad row with --strict: stop where one process would
+                failed = exc
+            if batch:
+                texts: list[str] = []
+                for line in batch:
+                    for text in (line.description, line.brand):
+                        if text and text not in pending and not known(text):
+                            pending.add(text)
+                            texts.append(text)
+                job = self.pool.apply_async(_worker_find, (texts,)) if texts else None
+                queue.append((batch, texts, job))
+            end = failed is not None or not batch
+            while queue and (len(queue) > limit or end):
+                done, texts, job = queue.popleft()
+                if job is not None:
+                    self.matcher.remember(texts, job.get())
+                    pending.difference_update(texts)
+                for line in done:
+                    yield line, screen(line, as_of)
+            if failed is not None:
+                raise failed
+            if end:
+                return

@@ -15,8 +15,8 @@ from .common import new_app, state
 
 app = new_app(
     "Screen customs import declarations against recorded trademarks.\n\n"
-    "Liaisons keep recordations with [bold]ipr recordation[/]; officers screen files with "
-    "[bold]ipr check[/] and decide on hits.",
+    "Liaisons keep recordations with `ipr recordation`; officers screen files with "
+    "`ipr check` and decide on hits.",
     epilog="Example: ipr recordation import marks.csv && ipr check declarations.csv",
 )
 

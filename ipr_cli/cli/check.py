@@ -28,18 +28,20 @@ def check(
     columns: Optional[str] = typer.Option(None, "--columns", metavar="MAP", help="Map columns: description='Goods Desc',hs_code=Tariff."),
     strict: bool = typer.Option(False, "--strict", help="A malformed row stops the run (exit 2) instead of being skipped."),
     no_save: bool = typer.Option(False, "--no-save", help="Do not record the run and its hits in the store."),
+    workers: Optional[int] = typer.Option(
+        None, "--workers", "-j", min=1, metavar="N",
+        help="Processes searching large batches (default: one per core); the result is the same with any N."),
 ) -> None:
     """Screen declaration lines for recorded marks, however disguised, and explain each flag.
 
+    \b
     Examples:
-
       ipr check declarations.csv
-
       ipr check day/*.csv --format jsonl --output hits.jsonl --fail-on hit --quiet
     """
     from ..errors import UsageError
     from ..readers import parse_columns_option
-    from ..screening import Summary, screen_files, worst_verdict
+    from ..screening import Summary, default_cache_dir, screen_files, worst_verdict
     from ..store import now
     from ..writers import FORMATS, atomic_output, check_writer
 
@@ -81,6 +83,7 @@ def check(
             for line, hits in screen_files(
                 files, recordations, as_of=as_of_date, context=context, min_score=min_score,
                 encoding=encoding, columns=column_map, strict=strict, summary=summary, progress=progress,
+                workers=workers, cache_dir=default_cache_dir(),
             ):
                 for hit in hits:
                     writer.write(hit, line)

@@ -103,7 +103,7 @@ def new_app(help: str, **kwargs: Any) -> typer.Typer:
         cls=IprGroup,
         no_args_is_help=True,
         pretty_exceptions_enable=False,
-        rich_markup_mode="rich",
+        rich_markup_mode=None,
         add_completion=False,
         context_settings={"help_option_names": ["-h", "--help"]},
         **kwargs,

@@ -11,6 +11,7 @@ import re
 from collections import Counter, defaultdict
 from functools import lru_cache
 
+from ..normalize import CACHE_SIZE
 from .lexicon import hs_rows, stem
 
 _WORD = re.compile(r"[a-z]+")
@@ -68,7 +69,7 @@ def chapter_name(chapter: str) -> str:
     return chapter_stats()[1].get(chapter, f"chapter {chapter}")
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=CACHE_SIZE)
 def word_chapters(word: str) -> dict[str, float] | None:
     """P(chapter | word) for one description word, or None when HS text never uses it."""
     w = word.lower()

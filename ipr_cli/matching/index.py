@@ -10,12 +10,18 @@ decides.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import marshal
+import os
+import tempfile
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterable
 
 from ..models import Recordation
-from ..normalize import has_cjk, phonetic, plain, skeleton
+from ..normalize import CACHE_SIZE, has_cjk, phonetic, plain, skeleton
 from .lexicon import is_word
 
 # Shortest last-word stub kept when a multi-word mark is cut short ("KLAVORA BENT").
@@ -58,10 +64,7 @@ def deletions(key: str, depth: int) -> set[str]:
     out = {key}
     frontier = {key}
     for _ in range(min(depth, len(key) - 1)):
-        nxt = set()
-        for s in frontier:
-            for i in range(len(s)):
-                nxt.add(s[:i] + s[i + 1:])
+        nxt = {s[:i] + s[i + 1:] for s in frontier for i in range(len(s))}
         out |= nxt
         frontier = nxt
     return out
@@ -116,15 +119,110 @@ def forms_of(rec_index: int, rec: Recordation) -> list[Form]:
     return out
 
 
+def _deletion_index(forms: list[Form]) -> dict[str, str | set[str]]:
+    """Every deletion variant of every (Latin) mark key, to the key(s) it comes from."""
+    by_delete: dict[str, str | set[str]] = {}
+    setdefault = by_delete.setdefault
+    done: set[str] = set()
+    for form in forms:
+        key = form.key
+        if form.native or key in done:
+            continue
+        done.add(key)
+        variants = deletions(key, edit_budget(len(key)))
+        single = undouble(key)
+        if single != key:
+            variants |= deletions(single, 1)
+        misread = key.translate(MISREAD)
+        if misread != key:
+            variants |= deletions(misread, 1)
+        for d in variants:
+            prev = setdefault(d, key)
+            if prev is not key and prev != key:
+                if prev.__class__ is str:
+                    by_delete[d] = {prev, key}
+                else:
+                    prev.add(key)
+    return by_delete
+
+
+# ----------------------------------------------------------------------------- cache
+#
+# Building the index of 100,000 recordations takes longer than screening a large file
+# against it, so a large index is kept in the per-user cache directory, named by a
+# digest of everything it is built from: the marks and aliases in store order and the
+# source of the code (and word list) that derives forms and keys.  A changed
+# recordation, a new version or a corrupt file simply means building again.  Small
+# stores (every test) never touch the cache.
+
+CACHE_MIN_RECORDATIONS = 20_000
+_CACHE_FORMAT = 1
+
+
+def _cache_path(cache_dir: Path, recordations: list[Recordation]) -> Path:
+    digest = hashlib.sha256(f"ipr-index-{_CACHE_FORMAT}\n".encode())
+    here = Path(__file__).resolve().parent
+    for source in (here / "index.py", here / "lexicon.py", here.parent / "normalize.py"):
+        try:
+            digest.update(source.read_bytes())
+        except OSError:
+            digest.update(source.name.encode())
+    digest.update(marshal.dumps([(r.mark, tuple(r.aliases)) for r in recordations]))
+    return cache_dir / f"index-{digest.hexdigest()[:32]}.marshal"
+
+
+def _load_cache(path: Path):
+    try:
+        with open(path, "rb") as f:
+            forms, by_delete = marshal.loads(f.read())  # one read: marshal.load(f) is slower
+        return [Form(*t) for t in forms], by_delete
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+
+
+def _save_cache(path: Path, forms: list[Form], by_delete: dict) -> None:
+    """Write atomically, readable by the owner only; drop older indexes (disk is bounded)."""
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        rows = [(f.rec, f.text, f.kind, f.key, f.fold, f.phon, f.words, f.common, f.native) for f in forms]
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".index-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                marshal.dump((rows, by_delete), f)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        for old in path.parent.glob("index-*.marshal"):
+            if old != path:
+                with contextlib.suppress(OSError):
+                    old.unlink()
+    except OSError:
+        pass  # a cache that cannot be written is only a slower next run
+
+
 class MarkIndex:
     """Look-up structures over all forms: exact key, deletions, sound-alike, native text."""
 
-    def __init__(self, recordations: Iterable[Recordation]) -> None:
-        self.forms: list[Form] = []
-        for i, rec in enumerate(recordations):
-            self.forms.extend(forms_of(i, rec))
+    def __init__(self, recordations: Iterable[Recordation], cache_dir: str | os.PathLike | None = None) -> None:
+        recordations = list(recordations)
+        cached = None
+        path = None
+        if cache_dir is not None and len(recordations) >= CACHE_MIN_RECORDATIONS:
+            path = _cache_path(Path(cache_dir), recordations)
+            cached = _load_cache(path)
+        if cached is None:
+            self.forms: list[Form] = [f for i, rec in enumerate(recordations) for f in forms_of(i, rec)]
+            # Deletion variant -> the mark key it comes from, or a set of keys when several
+            # do: most variants have one, and a string costs a tenth of a set (memory
+            # decides whether 100,000 recordations fit in a small machine).
+            self.by_delete: dict[str, str | set[str]] = _deletion_index(self.forms)
+            if path is not None:
+                _save_cache(path, self.forms, self.by_delete)
+        else:
+            self.forms, self.by_delete = cached
         self.by_key: dict[str, list[Form]] = defaultdict(list)
-        self.by_delete: dict[str, set[str]] = defaultdict(set)
         self.by_phon: dict[str, set[str]] = defaultdict(set)
         self.native: dict[str, list[Form]] = defaultdict(list)
         for form in self.forms:
@@ -132,18 +230,9 @@ class MarkIndex:
                 self.native[form.key].append(form)
                 continue
             self.by_key[form.key].append(form)
-            for d in deletions(form.key, edit_budget(len(form.key))):
-                self.by_delete[d].add(form.key)
-            single = undouble(form.key)
-            if single != form.key:
-                for d in deletions(single, 1):
-                    self.by_delete[d].add(form.key)
-            misread = form.key.translate(MISREAD)
-            if misread != form.key:
-                for d in deletions(misread, 1):
-                    self.by_delete[d].add(form.key)
             if len(form.key) >= 4:
                 self.by_phon[form.phon].add(form.key)
+        self.alphabet = frozenset("".join(self.by_key))
         self.max_len = max((len(k) for k in self.by_key), default=0)
         self.min_len = min((len(k) for k in self.by_key), default=0)
         self.native_lengths = sorted({len(k) for k in self.native}, reverse=True)
@@ -158,7 +247,7 @@ class MarkIndex:
         """Mark keys that may lie within their edit budget of ``key`` (or sound like it)."""
         cached = self._cand_cache.get((key, phon))
         if cached is None:
-            if len(self._cand_cache) > 500_000:
+            if len(self._cand_cache) > CACHE_SIZE:
                 self._cand_cache.clear()
             cached = self._candidates(key, phon)
             self._cand_cache[(key, phon)] = cached
@@ -170,17 +259,25 @@ class MarkIndex:
             return frozenset()
         depth = 2 if len(key) >= 8 else 1
         by_delete = self.by_delete
-        variants = deletions(key, depth)
+        # A variant keeping a character that no mark key has cannot be a deletion of a
+        # mark key: a key with more such characters (model numbers, sizes) than it may
+        # delete needs no variants at all.  Same result, less work.
+        alphabet = self.alphabet
+        strange = sum(1 for ch in key if ch not in alphabet)
+        variants = deletions(key, depth) if strange <= depth else set()
         single = undouble(key)
-        if single != key:
+        if single != key and (strange <= 1 or sum(1 for ch in single if ch not in alphabet) <= 1):
             variants |= deletions(single, 1)  # a doubled letter on top of another slip
         misread = key.translate(MISREAD)
-        if misread != key:
+        if misread != key and sum(1 for ch in misread if ch not in alphabet) <= 1:
             variants |= deletions(misread, 1)  # look-alike letters (c for e) on top of another slip
         for d in variants:
             hit = by_delete.get(d)
             if hit:
-                out |= hit
+                if hit.__class__ is str:
+                    out.add(hit)
+                else:
+                    out |= hit
         hit = self.by_phon.get(phon)
         if hit:
             out |= hit

@@ -11,6 +11,8 @@ import re
 from functools import lru_cache
 from importlib import resources
 
+from ..normalize import CACHE_SIZE
+
 _WORD = re.compile(r"[a-z]+")
 
 # Marketing and series words glued to marks ("ZORVEXAIR", "GENUINEZORVEX", "ZORVEXPRO").
@@ -66,7 +68,7 @@ def stem(word: str) -> str:
     return word
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=CACHE_SIZE)
 def is_word(text: str) -> bool:
     """True when the folded letters form an ordinary English or goods word (PUMPS, CHANNEL)."""
     if not text.isascii() or not text.isalpha():
@@ -74,7 +76,7 @@ def is_word(text: str) -> bool:
     return text in english_words() or (len(text) >= 3 and text in goods_words())
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=CACHE_SIZE)
 def is_affix_word(text: str) -> bool:
     """True when ``text`` may stand glued to a mark: a goods word, series word or model code."""
     if not text or not text.isascii():
@@ -92,7 +94,7 @@ def is_affix_word(text: str) -> bool:
     return is_compound_word(text)
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=CACHE_SIZE)
 def is_compound_word(text: str) -> bool:
     """True for two goods words written as one (BRAKEPADS, SPARKPLUG, TSHIRT), not for one word."""
     if is_word(text) or text in SERIES_WORDS:

@@ -18,8 +18,8 @@ from functools import lru_cache
 from typing import Iterable
 
 from ..models import DeclarationLine, Hit, Recordation, ScreeningContext, Verdict
-from ..normalize import atoms, char_letter, fold, is_cjk, phonetic, plain, skeleton_variants
-from .features import describe_lookalikes, describe_ops, has_misread, typo_distance
+from ..normalize import CACHE_SIZE, CJK_CHAR, atoms, char_letter, fold, is_cjk, phonetic, plain, skeleton_variants
+from .features import describe_lookalikes, describe_ops, has_misread, typo_distance, typo_lower_bound
 from .goods import chapter_name, chapter_stats, description_words, goods_verdict, scope_chapters
 from .index import Form, MarkIndex, edit_budget
 from .lexicon import is_affix_word, is_word
@@ -48,9 +48,11 @@ MAX_SPAN_ATOMS = 14
 NONE, CONTEXT, BRAND_ONLY = 0, 1, 2
 # A rival mark this many points behind the best reading of a span is dropped.
 RIVAL_MARGIN = 10.0
-# Field values remembered with their text-only findings (bounded memory).
-FIELD_CACHE_SIZE = 200_000
-SPAN_CACHE_SIZE = 500_000
+# Field values remembered with their text-only findings, and spans with their matches:
+# bounded so that memory stops growing early in a large batch (issue 4: peak memory
+# within 20 % between 100 k and 1 M lines).
+FIELD_CACHE_SIZE = CACHE_SIZE
+SPAN_CACHE_SIZE = CACHE_SIZE
 
 
 @dataclass(frozen=True)
@@ -81,14 +83,19 @@ class Screening:
 class Matcher:
     """Screens declaration lines against recordations; build once, call ``screen`` often."""
 
-    def __init__(self, recordations: Iterable[Recordation], context: ScreeningContext | None = None):
+    def __init__(self, recordations: Iterable[Recordation], context: ScreeningContext | None = None,
+                 cache_dir: str | None = None):
         self.recordations: list[Recordation] = list(recordations)
         self.context = context or ScreeningContext()
-        self.index = MarkIndex(self.recordations)
+        # cache_dir: where a large index may be kept between runs (see index.py).
+        self.index = MarkIndex(self.recordations, cache_dir=cache_dir)
         chapter_stats()  # build the goods statistics now, not on the first line
         self._span_cache: dict[tuple[str, ...], tuple[tuple[Form, tuple[Reason, ...], int], ...]] = {}
         self._affix_cache: dict[tuple[str, ...], tuple[tuple[Form, int, tuple[Reason, ...], int], ...]] = {}
         self._field_cache: dict[str, tuple[Finding, ...]] = {}
+        self._field_reused: set[str] = set()  # cached values met again since the last sweep
+        self._span_reused: set[tuple[str, ...]] = set()
+        self._atom_cache: dict[str, tuple[str, str, bool, bool, bool, bool]] = {}
         self._active_cache: dict[dt.date, list[bool]] = {}
         self._scope_chapters = [scope_chapters(r.hs_scope) for r in self.recordations]
         self._auth_importers = [
@@ -102,6 +109,13 @@ class Matcher:
 
     def screen(self, line: DeclarationLine, default_date: dt.date) -> Screening:
         """Screen one line: every in-force recordation whose mark it carries, judged in context."""
+        cache = self._field_cache
+        description, brand = line.description, line.brand
+        if (not description or cache.get(description) == ()) and (not brand or cache.get(brand) == ()):
+            reused = self._field_reused
+            reused.add(description)
+            reused.add(brand)
+            return Screening()  # the common case: no mark anywhere in the text, known already
         on = line.date or default_date
         active = self._active(on)
         best: dict[int, tuple[float, Finding, str]] = {}
@@ -126,6 +140,31 @@ class Matcher:
         result.hits.sort(key=lambda h: (-h.score, h.recordation_id))
         result.suppressed.sort(key=lambda h: (-h.score, h.recordation_id))
         return result
+
+    # ----------------------------------------------------------------- batch support
+
+    def known(self, text: str) -> bool:
+        """True when the text-only findings of ``text`` are cached (``screen`` will not search)."""
+        if text in self._field_cache:
+            self._field_reused.add(text)
+            return True
+        return False
+
+    def find_texts(self, texts: Iterable[str]) -> list[tuple[Finding, ...]]:
+        """The text-only findings of each field value (what a worker process computes)."""
+        return [tuple(self._find(t)) for t in texts]  # not cached: the caller caches
+
+    def remember(self, texts: Iterable[str], findings: Iterable[tuple[Finding, ...]]) -> None:
+        """Cache findings computed elsewhere (by a worker) so that ``screen`` uses them."""
+        texts = list(texts)
+        self._make_room(len(texts))
+        self._field_cache.update(zip(texts, findings))
+
+    def _make_room(self, wanted: int = 1) -> None:
+        """Keep the field cache bounded: when full, keep only the values met again since
+        the last sweep (a batch's common descriptions), up to half of it."""
+        if len(self._field_cache) + wanted > FIELD_CACHE_SIZE:
+            _sweep(self._field_cache, self._field_reused, FIELD_CACHE_SIZE)
 
     # ----------------------------------------------------------------- context
 
@@ -227,54 +266,86 @@ class Matcher:
     def _findings(self, text: str) -> tuple[Finding, ...]:
         cached = self._field_cache.get(text)
         if cached is None:
-            if len(self._field_cache) >= FIELD_CACHE_SIZE:
-                self._field_cache.clear()
+            self._make_room()
             cached = tuple(self._find(text))
             self._field_cache[text] = cached
+        else:
+            self._field_reused.add(text)
         return cached
 
     def _find(self, text: str) -> list[Finding]:
         """Every form of every mark found in one field value, judged on the text alone."""
         out: list[Finding] = []
         spans = atoms(text)
-        raw = [unicodedata.normalize("NFKC", text[s:e]) for s, e in spans]
-        keys = [span_keys((r,))[0] for r in raw]
-        cjk = [not r.isascii() and is_cjk(r[0]) for r in raw]
-        blockers = [self._blocks(r) for r in raw]
+        atom_info = self._atom_info
+        infos = [atom_info(text[s:e]) for s, e in spans]
+        raw = [a[0] for a in infos]
+        keys = [a[1] for a in infos]
+        cjk = [a[2] for a in infos]
+        blockers = [a[3] for a in infos]
         by_key = self.index.by_key
         max_len = self.index.max_len + 2
         long_limit = self.index.max_words + 1
-        for i in range(len(spans)):
+        max_words = self.index.max_words
+        span_cache = self._span_cache  # looked up inline: this loop runs for every span
+        span_reused = self._span_reused
+        n = len(spans)
+        for i in range(n):
             if cjk[i]:
                 continue
             total = 0
             long_atoms = 0
             blocked = False
-            for j in range(i, min(len(spans), i + MAX_SPAN_ATOMS)):
+            for j in range(i, min(n, i + MAX_SPAN_ATOMS)):
                 if cjk[j]:
                     break
-                total += len(keys[j])
-                if len(keys[j]) >= 3:
+                size = len(keys[j])
+                total += size
+                if size >= 3:
                     long_atoms += 1
                 if long_atoms > long_limit or total > max_len + 12:
                     break
                 blocked = blocked or blockers[j]
-                start, end = spans[i][0], spans[j][1]
                 if blocked and j > i:
                     # An ordinary word no mark uses: only the mark itself, written out, can match.
                     if total <= max_len and "".join(keys[i:j + 1]) in by_key:
+                        start, end = spans[i][0], spans[j][1]
                         for form, reasons, weak in self._span_matches(tuple(raw[i:j + 1])):
                             out.append(Finding(form, start, end, text[start:end], reasons, weak, True))
                     continue
                 parts = tuple(raw[i:j + 1])
                 if total <= max_len:
-                    for form, reasons, weak in self._span_matches(parts):
-                        out.append(Finding(form, start, end, text[start:end], reasons, weak, True))
-                if long_atoms <= self.index.max_words and (affix_cuts(raw[j])[0] or affix_cuts(raw[i])[1]):
+                    found = span_cache.get(parts)
+                    if found is None:
+                        found = self._span_matches(parts)
+                    else:
+                        span_reused.add(parts)
+                    if found:
+                        start, end = spans[i][0], spans[j][1]
+                        for form, reasons, weak in found:
+                            out.append(Finding(form, start, end, text[start:end], reasons, weak, True))
+                if long_atoms <= max_words and (infos[j][4] or infos[i][5]):
+                    start, end = spans[i][0], spans[j][1]
                     for form, _, reasons, weak in self._affix_matches(parts):
                         out.append(Finding(form, start, end, text[start:end], reasons, weak, False))
         out.extend(self._native_findings(text))
         return out
+
+    def _atom_info(self, atom: str) -> tuple[str, str, bool, bool, bool, bool]:
+        """What ``_find`` needs of one word, cached (words repeat across a batch far more
+        than whole descriptions): NFKC text, look-alike key, CJK, blocker, affix cuts."""
+        info = self._atom_cache.get(atom)
+        if info is None:
+            r = unicodedata.normalize("NFKC", atom)
+            key = span_keys((r,))[0]
+            # A word longer than this ends every span before its affixes are looked at
+            # (and looking would cost time and memory quadratic in its length).
+            cuts = affix_cuts(r) if len(key) <= self.index.max_len + 14 else ((), ())
+            info = (r, key, not r.isascii() and is_cjk(r[0]), self._blocks(r), bool(cuts[0]), bool(cuts[1]))
+            if len(self._atom_cache) >= SPAN_CACHE_SIZE:
+                self._atom_cache.clear()
+            self._atom_cache[atom] = info
+        return info
 
     def _blocks(self, atom: str) -> bool:
         """True for an ordinary word of four or more letters that no multi-word mark uses."""
@@ -285,9 +356,11 @@ class Matcher:
         cached = self._span_cache.get(parts)
         if cached is None:
             if len(self._span_cache) >= SPAN_CACHE_SIZE:
-                self._span_cache.clear()
+                _sweep(self._span_cache, self._span_reused, SPAN_CACHE_SIZE)
             cached = tuple(self._match_span(parts))
             self._span_cache[parts] = cached
+        else:
+            self._span_reused.add(parts)
         return cached
 
     def _match_span(self, parts: tuple[str, ...]):
@@ -324,7 +397,8 @@ class Matcher:
                 cands = index.candidates(key, phon)
                 if key in index.by_key:
                     cands.add(key)
-            for mark_key in cands:
+            # Sorted: ties between forms must not depend on the string hash seed.
+            for mark_key in sorted(cands):
                 for form in index.by_key[mark_key]:
                     if glued and form.kind in ("truncated", "first_word"):
                         continue
@@ -358,6 +432,11 @@ class Matcher:
         if key == form.key:
             dist, ops = 0.0, ()
         else:
+            if not (phon and phon == form.phon and len(form.phon) >= 4):
+                # Not a sound-alike: the weighted distance must fit the largest budget.
+                limit = edit_budget(k) + 0.5
+                if typo_lower_bound(key, form.key, limit) > limit:
+                    return None
             dist, ops = typo_distance(key, form.key)
         sounds = dist > 0 and bool(phon) and phon == form.phon and len(form.phon) >= 4
         eff = min(dist, SOUNDS_LIKE_EDIT) if sounds else dist
@@ -459,9 +538,11 @@ class Matcher:
 
     def _native_findings(self, text: str) -> list[Finding]:
         """Aliases in Hangul, Chinese or Japanese found inside the text, spaced or not."""
-        if not self.index.native or text.isascii() or not any(is_cjk(ch) for ch in text):
+        if not self.index.native or text.isascii():
             return []
-        positions = [i for i, ch in enumerate(text) if is_cjk(ch)]
+        positions = [m.start() for m in CJK_CHAR.finditer(text)]
+        if not positions:
+            return []
         compact = "".join(fold(text[i]) for i in positions)
         out = []
         for s, e, form in self.index.native_in(compact):
@@ -475,12 +556,21 @@ class Matcher:
         return out
 
 
+def _sweep(cache: dict, reused: set, size: int) -> None:
+    """Empty a full memo but for the entries met again since the last sweep (up to half):
+    memory stays bounded and a batch's common descriptions and words stay cached."""
+    keep = [(k, cache[k]) for k in reused if k in cache][: size // 2]
+    cache.clear()
+    cache.update(keep)
+    reused.clear()
+
+
 _QUANTITY = re.compile(
     r"\d+(?:[.,]\d+)?(?:|[a-z]|mm|cm|ml|kg|mg|gb|tb|mb|kb|kw|mw|hz|oz|lb|in|ft|pc|pcs|mah|kva|gsm|ah|wh|cc)"
 )
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=CACHE_SIZE)
 def affix_cuts(atom: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """Where a word may split into mark + glued affix: (cuts before a suffix, cuts after a prefix)."""
     if len(atom) < 6 or is_word(plain(atom)):
@@ -490,13 +580,13 @@ def affix_cuts(atom: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
     return suffix, prefix
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=CACHE_SIZE)
 def is_number(text: str) -> bool:
     """True for quantities and sizes such as ``500ml``, ``128gb`` or ``4k``: not letters in disguise."""
     return _QUANTITY.fullmatch(text) is not None
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=CACHE_SIZE)
 def span_keys(parts: tuple[str, ...]) -> tuple[str, ...]:
     """The look-alike keys of a span of atoms joined: plain, and with letter pairs merged."""
     variants = [(plain(p),) if is_number(plain(p)) else skeleton_variants(p) for p in parts]

@@ -82,11 +82,7 @@ def test_atoms_are_ordered_disjoint_non_empty_spans_of_the_text(text):
         end = stop
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known bug, found by test_normalisation_is_idempotent[fold] with IPR_FUZZ_EXAMPLES: fold() does "
-    "NFKC then casefold, and casefold can undo NFKC (ß + U+0301 → 'ss\\u0301', which NFKC recomposes "
-    "to 'sś'). NFKC(casefold(NFKC(text))) is idempotent. Remove this xfail with the fix."
-))
 @pytest.mark.parametrize("text", ["ß\u0301", "ẞ\u0301"])
 def test_fold_is_idempotent_after_casefold_expansion(text):
+    """Found by the idempotence property: casefold can undo NFKC."""
     assert N.fold(N.fold(text)) == N.fold(text)
