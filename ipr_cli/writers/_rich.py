@@ -214,7 +214,21 @@ def summary_panel(meta: dict[str, Any], summary: dict[str, Any], *, verbose: boo
             f"as of {cell_text(meta['as_of'])}" if meta.get("as_of") else "",
         ) if part
     )))
-    return Panel(grid, title=title, subtitle=subtitle or None, title_align="left", subtitle_align="left", expand=False)
+    # Wide enough for the subtitle (run id and date), which a narrow grid would cut.
+    width = max(grid_width(grid), subtitle.cell_len + 6 if subtitle else 0) if subtitle else None
+    return Panel(
+        grid, title=title, subtitle=subtitle or None, title_align="left", subtitle_align="left",
+        expand=width is not None, width=width,
+    )
+
+
+def grid_width(grid) -> int:
+    """The width the summary grid needs, borders included."""
+    from rich.console import Console
+    from rich.measure import Measurement
+
+    console = Console(width=200)
+    return Measurement.get(console, console.options, grid).maximum + 4
 
 
 SHORT_CELL = 24  # cells up to this wide are never wrapped in listings
