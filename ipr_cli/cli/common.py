@@ -50,12 +50,21 @@ def print_error(exc: IprError) -> None:
     from rich.markup import escape
 
     console = err_console()
-    console.print(f"[bold red]Error:[/] {escape(exc.message)}")
+    console.print(f"[bold red]Error:[/] {escape(sentence(exc.message))}")
     if isinstance(exc, ValidationError):
         for problem in exc.problems:
             console.print(f"  - {escape(problem)}")
     if exc.hint:
-        console.print(f"[dim]{escape(exc.hint)}[/]")
+        console.print(f"[dim]{escape(sentence(exc.hint))}[/]")
+
+
+def sentence(text: str) -> str:
+    """``text`` as a sentence: a capital first letter and a full stop."""
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?:)'\"" else text + "."
 
 
 class IprGroup(TyperGroup):
