@@ -250,3 +250,18 @@ def _shared_matcher() -> Matcher:
     if not _MATCHER:
         _MATCHER.append(Matcher(RECS))
     return _MATCHER[0]
+
+
+# ------------------------------------------------------------------ neighbouring marks
+
+def test_text_that_is_one_mark_exactly_is_not_a_typo_of_its_neighbour():
+    """In a large register many marks lie an edit apart; the nearest reading wins."""
+    spaced = Matcher([rec("R-A", "KELMONINO"), rec("R-B", "EKMONINO")])
+    assert flagged(spaced, "K.E.L.M.O.N.I.N.O TRACK SUITS", "611212") == ["R-A"]
+    glued = Matcher([rec("R-A", "IRONKRAINO"), rec("R-B", "KORAINO"), rec("R-C", "KRARINO")])
+    assert flagged(glued, "IRONKRAINO KITCHEN KNIVES", "821191") == ["R-A"]
+    # equally near both: the officer sees both
+    near = Matcher([rec("R-A", "VORTANEX"), rec("R-B", "VORTANIX")])
+    assert sorted(flagged(near, "VORTANAX CORDLESS DRILL", "846721")) == ["R-A", "R-B"]
+    # two marks in different words of one line are both flagged
+    assert sorted(flagged(near, "VORTANEX DRILL WITH VORTANIX CASE", "846721")) == ["R-A", "R-B"]

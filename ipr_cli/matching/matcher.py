@@ -130,12 +130,15 @@ class Matcher:
                 prev = best.get(rec)
                 if prev is None or score > prev[0]:
                     best[rec] = (score, finding, field_name)
-        result = Screening()
-        for rec_index, (_, finding, field_name) in best.items():
+        judged_all = []
+        for rec_index, (text_score, finding, field_name) in best.items():
             judged = self._judge(line, on, rec_index, finding, field_name)
-            if judged is None:
+            if judged is not None:
+                judged_all.append((text_score, finding, field_name, *judged))
+        result = Screening()
+        for text_score, finding, field_name, hit, suppressed in judged_all:
+            if _outmatched(text_score, finding, field_name, judged_all):
                 continue
-            hit, suppressed = judged
             (result.suppressed if suppressed else result.hits).append(hit)
         result.hits.sort(key=lambda h: (-h.score, h.recordation_id))
         result.suppressed.sort(key=lambda h: (-h.score, h.recordation_id))
@@ -554,6 +557,22 @@ class Matcher:
             reasons = (Reason("alias", 0.0, f"registered alias {form.text}"),)
             out.append(Finding(form, start, end, text[start:end], reasons, weak, standalone))
         return out
+
+
+def _outmatched(text_score: float, finding: Finding, field_name: str, judged: list) -> bool:
+    """True when the same words read as another mark more closely: in a large register
+    many marks lie one edit apart, and text that is one mark exactly is not a typo of
+    its neighbours (ties are kept: the officer sees both)."""
+    for other_score, other, other_field, _, _ in judged:
+        if (
+            other_field == field_name
+            and other.form.rec != finding.form.rec
+            and other_score > text_score
+            and other.start < finding.end
+            and finding.start < other.end
+        ):
+            return True
+    return False
 
 
 def _sweep(cache: dict, reused: set, size: int) -> None:
