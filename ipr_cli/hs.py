@@ -8,15 +8,23 @@ from importlib import resources
 
 
 @lru_cache(maxsize=1)
-def nomenclature() -> dict[str, str]:
-    """Every HS 2022 chapter, heading and subheading code mapped to its description."""
-    out: dict[str, str] = {}
+def rows() -> tuple[tuple[str, str, int], ...]:
+    """The HS 2022 nomenclature as (code, description, level) rows, in file order."""
+    out = []
     with resources.files("ipr_cli.data").joinpath("harmonized-system.csv").open(
         encoding="utf-8-sig", newline=""
     ) as f:
         for row in csv.DictReader(f):
-            out[row["hscode"]] = row["description"]
-    return out
+            code = (row.get("hscode") or "").strip()
+            if code.isdigit():
+                out.append((code, row.get("description") or "", int(row.get("level") or 0)))
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def nomenclature() -> dict[str, str]:
+    """Every HS 2022 chapter, heading and subheading code mapped to its description."""
+    return {code: desc for code, desc, _ in rows()}
 
 
 def unknown_part(prefix: str) -> str | None:

@@ -10,6 +10,7 @@ from typing import List, Optional
 
 import typer
 
+from .. import __version__
 from .common import check_format, err_console, open_store
 
 
@@ -69,7 +70,7 @@ def check(
     summary = Summary()
     meta = {
         "schema_version": 1,
-        "ipr_version": __import__("ipr_cli").__version__,
+        "ipr_version": __version__,
         "run_id": run_id,
         "as_of": as_of_date.isoformat(),
         "files": list(files),
@@ -89,8 +90,6 @@ def check(
                     writer.write(hit, line)
                     if not no_save:
                         saved.append((hit, line))
-            if progress is not None:
-                progress.done()
             writer.close(_summary_dict(summary, verbose))
             if not no_save:
                 # Saved before the result file is renamed into place: a result file always
@@ -169,9 +168,6 @@ class _progress:
         if path not in self.tasks:
             self.tasks[path] = self.bar.add_task(os.path.basename(path) or path, total=total)
         self.bar.update(self.tasks[path], completed=done, total=total)
-
-    def done(self) -> None:
-        pass
 
     def __exit__(self, *exc) -> None:
         if self.bar is not None:

@@ -12,7 +12,8 @@ from collections import Counter, defaultdict
 from functools import lru_cache
 
 from ..normalize import CACHE_SIZE
-from .lexicon import hs_rows, stem
+from .. import hs
+from .lexicon import stem
 
 _WORD = re.compile(r"[a-z]+")
 
@@ -37,7 +38,7 @@ def chapter_stats() -> tuple[dict[str, dict[str, float]], dict[str, str]]:
     """P(chapter | word) for every HS word stem, and each chapter's short name."""
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     names: dict[str, str] = {}
-    for code, desc, level in hs_rows():
+    for code, desc, level in hs.rows():
         chapter = code[:2]
         if level == 2:
             names[chapter] = _short_name(desc)

@@ -11,6 +11,7 @@ import re
 from functools import lru_cache
 from importlib import resources
 
+from .. import hs
 from ..normalize import CACHE_SIZE
 
 _WORD = re.compile(r"[a-z]+")
@@ -35,22 +36,10 @@ def english_words() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
-def hs_rows() -> tuple[tuple[str, str, int], ...]:
-    """The HS 2022 nomenclature as (code, description, level) rows."""
-    reader = csv.DictReader(_data_text("harmonized-system.csv").splitlines())
-    out = []
-    for row in reader:
-        code = (row.get("hscode") or "").strip()
-        if code.isdigit():
-            out.append((code, row.get("description") or "", int(row.get("level") or 0)))
-    return tuple(out)
-
-
-@lru_cache(maxsize=1)
 def goods_words() -> frozenset[str]:
     """Every word of three or more letters used in the HS nomenclature descriptions."""
     words: set[str] = set()
-    for _, desc, _ in hs_rows():
+    for _, desc, _ in hs.rows():
         words.update(w for w in _WORD.findall(desc.lower()) if len(w) >= 3)
     return frozenset(words)
 
