@@ -1,6 +1,7 @@
 """Plain data shared by every layer: recordations, declaration lines, hits.
 
-Frozen dataclasses with no behaviour beyond small derived properties, so that the
+Frozen dataclasses (a named tuple for the declaration line, built millions of times a
+night) with no behaviour beyond small derived properties, so that the
 matcher, the store, the readers and the writers can exchange them without knowing
 about one another.
 """
@@ -11,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
+from typing import NamedTuple
 
 
 class Verdict(str, Enum):
@@ -108,9 +110,12 @@ class Recordation:
         return out
 
 
-@dataclass(frozen=True)
-class DeclarationLine:
-    """One line of an import declaration, as read from a file."""
+class DeclarationLine(NamedTuple):
+    """One line of an import declaration, as read from a file.
+
+    A named tuple rather than a frozen dataclass: a nightly batch builds millions of
+    them, and a tuple is built in a tenth of the time.
+    """
 
     file: str
     row: int

@@ -196,26 +196,20 @@ def letters_of(text: str) -> str:
 
 
 # A word: letters/digits, with symbols that stand for letters inside it ("CONVER$E").
-_ATOM = re.compile(r"(?:[^\W_]|[$@!|€](?=[^\W_]))+!?")
+ATOM = re.compile(r"(?:[^\W_]+|[$@!|€](?=[^\W_]))+!?")
+_SCRIPT_RUN = re.compile(CJK_CHAR.pattern + "+|" + CJK_CHAR.pattern.replace("[", "[^", 1) + "+")
 
 
 def atoms(text: str) -> list[tuple[int, int]]:
     """The (start, end) positions of the words of ``text``; Latin and CJK runs are split apart."""
     out: list[tuple[int, int]] = []
-    for m in _ATOM.finditer(text):
+    for m in ATOM.finditer(text):
         start, end = m.span()
-        if m.group().isascii():
+        word = m.group()
+        if word.isascii() or CJK_CHAR.search(word) is None:
             out.append((start, end))
             continue
-        seg_start = start
-        prev = None
-        for i in range(start, end):
-            kind = is_cjk(text[i])
-            if prev is not None and kind != prev:
-                out.append((seg_start, i))
-                seg_start = i
-            prev = kind
-        out.append((seg_start, end))
+        out.extend((start + r.start(), start + r.end()) for r in _SCRIPT_RUN.finditer(word))
     return out
 
 

@@ -1040,6 +1040,7 @@ class DeclarationReader:
             self._format.close()
             raise
         self._key_cache: dict[str, tuple[str, int] | None] = {}
+        self._dates: dict[str, dt.date] = {}
         self._started = False
 
     @property
@@ -1157,10 +1158,14 @@ class DeclarationReader:
         get = f.get
         date = quantity = value = None
         if text := get("date"):
-            try:
-                date = _parse_date(text)
-            except ValueError as exc:
-                self._problem(row, "date", f"{exc}; the line is kept without a date", skipped=False)
+            date = self._dates.get(text)  # a batch holds a few distinct dates
+            if date is None:
+                try:
+                    date = _parse_date(text)
+                    if len(self._dates) < 1000:
+                        self._dates[text] = date
+                except ValueError as exc:
+                    self._problem(row, "date", f"{exc}; the line is kept without a date", skipped=False)
         if text := get("quantity"):
             quantity = self._number(row, "quantity", text)
         if text := get("value"):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import dataclasses
 import datetime as dt
 import io
 import json
@@ -137,7 +136,7 @@ def _read(path, **kw) -> tuple[list, DeclarationReader]:
 
 
 def _strip_file(lines) -> list:
-    return [dataclasses.replace(line, file="") for line in lines]
+    return [line._replace(file="") for line in lines]
 
 
 # --------------------------------------------------------------------------- acceptance 4

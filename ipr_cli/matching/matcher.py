@@ -10,6 +10,7 @@ line. No database, no printing.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from functools import lru_cache
 from typing import Iterable
 
 from ..models import DeclarationLine, Hit, Recordation, ScreeningContext, Verdict
-from ..normalize import CACHE_SIZE, CJK_CHAR, atoms, char_letter, fold, is_cjk, phonetic, plain, skeleton_variants
+from ..normalize import ATOM as _ATOM_RE, CACHE_SIZE, CJK_CHAR, atoms, char_letter, fold, is_cjk, phonetic, plain, skeleton_variants
 from .features import describe_lookalikes, describe_ops, has_misread, typo_distance, typo_lower_bound
 from .goods import chapter_name, chapter_stats, description_words, goods_verdict, scope_chapters
 from .index import Form, MarkIndex, edit_budget
@@ -51,8 +52,16 @@ RIVAL_MARGIN = 10.0
 # Field values remembered with their text-only findings, and spans with their matches:
 # bounded so that memory stops growing early in a large batch (issue 4: peak memory
 # within 20 % between 100 k and 1 M lines).
-FIELD_CACHE_SIZE = CACHE_SIZE
+# Word runs repeat across a batch's new descriptions (a product word, a size, a colour):
+# a larger memo of them pays for itself many times (about 60 MB when full).
+FIELD_CACHE_SIZE = 5 * CACHE_SIZE
 SPAN_CACHE_SIZE = CACHE_SIZE
+TRIE_SIZE = 25 * CACHE_SIZE
+_STOP = object()  # a trie node past which no run can match
+# A span holding this many characters that no mark key has is no mark: each costs a
+# whole edit (three already exceed the largest budget), and even a sound-alike must
+# be within three characters of the mark's length.
+FOREIGN_LIMIT = 4
 
 
 @dataclass(frozen=True)
@@ -94,8 +103,9 @@ class Matcher:
         self._affix_cache: dict[tuple[str, ...], tuple[tuple[Form, int, tuple[Reason, ...], int], ...]] = {}
         self._field_cache: dict[str, tuple[Finding, ...]] = {}
         self._field_reused: set[str] = set()  # cached values met again since the last sweep
-        self._span_reused: set[tuple[str, ...]] = set()
-        self._atom_cache: dict[str, tuple[str, str, bool, bool, bool, bool]] = {}
+        self._atom_cache: dict[str, tuple[str, str, int, bool, bool, bool, bool, int]] = {}
+        self._trie: dict[str, list | object] = {}  # see _find
+        self._trie_nodes = 0
         self._active_cache: dict[dt.date, list[bool]] = {}
         self._scope_chapters = [scope_chapters(r.hs_scope) for r in self.recordations]
         self._auth_importers = [
@@ -277,66 +287,116 @@ class Matcher:
         return cached
 
     def _find(self, text: str) -> list[Finding]:
-        """Every form of every mark found in one field value, judged on the text alone."""
-        out: list[Finding] = []
-        spans = atoms(text)
-        atom_info = self._atom_info
-        infos = [atom_info(text[s:e]) for s, e in spans]
-        raw = [a[0] for a in infos]
-        keys = [a[1] for a in infos]
-        cjk = [a[2] for a in infos]
-        blockers = [a[3] for a in infos]
-        by_key = self.index.by_key
-        max_len = self.index.max_len + 2
-        long_limit = self.index.max_words + 1
-        max_words = self.index.max_words
-        span_cache = self._span_cache  # looked up inline: this loop runs for every span
-        span_reused = self._span_reused
-        n = len(spans)
+        """Every form of every mark found in one field value, judged on the text alone.
+
+        Every run of up to ``MAX_SPAN_ATOMS`` words is a candidate span while its key is
+        no longer than the longest mark allows (a little longer for a mark glued to a
+        product word).  This runs for every new field value of a batch, and new values
+        mostly repeat word runs met before ("MEN'S T-SHIRT", "BLACK XL"), so the runs
+        are walked in a trie of words met so far (``_grow`` judges a run the first time);
+        positions in the text are worked out only for the rare value with a finding.
+        """
+        if text.isascii():
+            words = _ATOM_RE.findall(text)
+            spans = None
+        else:
+            spans = atoms(text)
+            words = [text[s:e] for s, e in spans]
+        n = len(words)
+        found: list[tuple[int, int, tuple, bool]] = []  # (first word, last word, matches, standalone)
+        root = self._trie
+        grow = self._grow
         for i in range(n):
-            if cjk[i]:
-                continue
-            total = 0
-            long_atoms = 0
-            blocked = False
-            for j in range(i, min(n, i + MAX_SPAN_ATOMS)):
-                if cjk[j]:
+            word = words[i]
+            node = root.get(word)
+            if node is None:
+                node = root[word] = grow(None, words, i, i)
+            j = i
+            end = min(n, i + MAX_SPAN_ATOMS)
+            while node is not _STOP:
+                if node[1]:
+                    found.extend((i, j, matches, standalone) for matches, standalone in node[1])
+                j += 1
+                if j == end:
                     break
-                size = len(keys[j])
-                total += size
-                if size >= 3:
-                    long_atoms += 1
-                if long_atoms > long_limit or total > max_len + 12:
-                    break
-                blocked = blocked or blockers[j]
-                if blocked and j > i:
-                    # An ordinary word no mark uses: only the mark itself, written out, can match.
-                    if total <= max_len and "".join(keys[i:j + 1]) in by_key:
-                        start, end = spans[i][0], spans[j][1]
-                        for form, reasons, weak in self._span_matches(tuple(raw[i:j + 1])):
-                            out.append(Finding(form, start, end, text[start:end], reasons, weak, True))
-                    continue
-                parts = tuple(raw[i:j + 1])
-                if total <= max_len:
-                    found = span_cache.get(parts)
-                    if found is None:
-                        found = self._span_matches(parts)
-                    else:
-                        span_reused.add(parts)
-                    if found:
-                        start, end = spans[i][0], spans[j][1]
-                        for form, reasons, weak in found:
-                            out.append(Finding(form, start, end, text[start:end], reasons, weak, True))
-                if long_atoms <= max_words and (infos[j][4] or infos[i][5]):
-                    start, end = spans[i][0], spans[j][1]
-                    for form, _, reasons, weak in self._affix_matches(parts):
-                        out.append(Finding(form, start, end, text[start:end], reasons, weak, False))
+                children = node[0]
+                word = words[j]
+                if children is None:
+                    nxt = grow(node, words, i, j)
+                    node[0] = {word: nxt}
+                else:
+                    nxt = children.get(word)
+                    if nxt is None:
+                        nxt = children[word] = grow(node, words, i, j)
+                node = nxt
+        out: list[Finding] = []
+        if found:
+            if spans is None:
+                spans = [m.span() for m in _ATOM_RE.finditer(text)]
+            for i, j, matches, standalone in found:
+                start, end = spans[i][0], spans[j][1]
+                for form, reasons, weak in matches:
+                    out.append(Finding(form, start, end, text[start:end], reasons, weak, standalone))
         out.extend(self._native_findings(text))
         return out
 
-    def _atom_info(self, atom: str) -> tuple[str, str, bool, bool, bool, bool]:
+    def _grow(self, parent: list | None, words: list[str], i: int, j: int) -> list | object:
+        """The trie node for the run ``words[i..j]`` (``parent``: the node for ``words[i..j-1]``),
+        or ``_STOP`` when no longer run from ``i`` can match.
+
+        A node is ``[children, matches, key length, long words, blocked, prefix cut,
+        foreign, foreign in all]``: *foreign* counts the characters that no mark key has
+        (model numbers, sizes) in the words a mark glued to an affix cannot cut off.  Each
+        costs a whole edit, and no mark may carry more than ``FOREIGN_LIMIT`` of them.
+        """
+        self._trie_nodes += 1
+        if self._trie_nodes > TRIE_SIZE:
+            self._trie = {}  # the caller keeps its own node; later runs start afresh
+            self._trie_nodes = 1
+        raw, key, size, cjk, blocker, suffixed, prefixed, foreign = self._atom_info(words[j])
+        if cjk:
+            return _STOP
+        index = self.index
+        if parent is None:
+            total, long_atoms, blocked, prefix = size, 0, blocker, prefixed
+            fixed, every = (0 if prefixed else foreign), foreign
+        else:
+            if parent[6] >= FOREIGN_LIMIT:
+                return _STOP
+            total, long_atoms, blocked, prefix = parent[2] + size, parent[3], parent[4] or blocker, parent[5]
+            fixed, every = parent[6] + foreign, parent[7] + foreign
+        if size >= 3:
+            long_atoms += 1
+            if long_atoms > index.max_words + 1:
+                return _STOP
+        max_len = index.max_len + 2
+        if total > max_len + 12:
+            return _STOP
+        matches: list[tuple[tuple, bool]] = []
+        if blocked and j > i:
+            # An ordinary word no mark uses: only the mark itself, written out, can match.
+            if total > max_len:
+                return _STOP
+            if not every and "".join(self._atom_info(w)[1] for w in words[i:j + 1]) in index.by_key:
+                found = self._span_matches(tuple(self._atom_info(w)[0] for w in words[i:j + 1]))
+                if found:
+                    matches.append((found, True))
+        else:
+            parts = tuple(self._atom_info(w)[0] for w in words[i:j + 1])
+            if total <= max_len and every < FOREIGN_LIMIT:
+                found = self._span_matches(parts)
+                if found:
+                    matches.append((found, True))
+            if (suffixed or prefix) and long_atoms <= index.max_words:
+                glued = self._affix_matches(parts)
+                if glued:
+                    matches.append((tuple((form, reasons, weak) for form, _, reasons, weak in glued), False))
+        return [None, tuple(matches), total, long_atoms, blocked, prefix, fixed, every]
+
+    def _atom_info(self, atom: str) -> tuple[str, str, int, bool, bool, bool, bool, int]:
         """What ``_find`` needs of one word, cached (words repeat across a batch far more
-        than whole descriptions): NFKC text, look-alike key, CJK, blocker, affix cuts."""
+        than whole descriptions): NFKC text, look-alike key and its length, CJK, blocker,
+        whether a suffix or a prefix may be cut off it, characters no mark key has."""
         info = self._atom_cache.get(atom)
         if info is None:
             r = unicodedata.normalize("NFKC", atom)
@@ -344,9 +404,11 @@ class Matcher:
             # A word longer than this ends every span before its affixes are looked at
             # (and looking would cost time and memory quadratic in its length).
             cuts = affix_cuts(r) if len(key) <= self.index.max_len + 14 else ((), ())
-            info = (r, key, not r.isascii() and is_cjk(r[0]), self._blocks(r), bool(cuts[0]), bool(cuts[1]))
+            alphabet = self.index.alphabet
+            info = (r, key, len(key), not r.isascii() and is_cjk(r[0]), self._blocks(r),
+                    bool(cuts[0]), bool(cuts[1]), sum(1 for ch in key if ch not in alphabet))
             if len(self._atom_cache) >= SPAN_CACHE_SIZE:
-                self._atom_cache.clear()
+                _evict_oldest(self._atom_cache)
             self._atom_cache[atom] = info
         return info
 
@@ -359,11 +421,9 @@ class Matcher:
         cached = self._span_cache.get(parts)
         if cached is None:
             if len(self._span_cache) >= SPAN_CACHE_SIZE:
-                _sweep(self._span_cache, self._span_reused, SPAN_CACHE_SIZE)
+                _evict_oldest(self._span_cache)
             cached = tuple(self._match_span(parts))
             self._span_cache[parts] = cached
-        else:
-            self._span_reused.add(parts)
         return cached
 
     def _match_span(self, parts: tuple[str, ...]):
@@ -505,7 +565,7 @@ class Matcher:
         cached = self._affix_cache.get(parts)
         if cached is None:
             if len(self._affix_cache) >= SPAN_CACHE_SIZE:
-                self._affix_cache.clear()
+                _evict_oldest(self._affix_cache)
             cached = tuple(self._match_affix(parts))
             self._affix_cache[parts] = cached
         return cached
@@ -573,6 +633,13 @@ def _outmatched(text_score: float, finding: Finding, field_name: str, judged: li
         ):
             return True
     return False
+
+
+def _evict_oldest(cache: dict) -> None:
+    """Forget the older half of a full memo (dicts keep insertion order): memory stays
+    bounded, and what the batch still uses is simply looked up again."""
+    for key in list(itertools.islice(cache, len(cache) // 2)):
+        del cache[key]
 
 
 def _sweep(cache: dict, reused: set, size: int) -> None:
