@@ -89,7 +89,7 @@ class Recordation:
         """True when ``hs_code`` falls under the HS scope (an empty scope covers all)."""
         if not self.hs_scope:
             return True
-        code = "".join(ch for ch in hs_code if ch.isdigit())
+        code = hs_code if hs_code.isdigit() else "".join(ch for ch in hs_code if ch.isdigit())
         return any(code.startswith(p) or p.startswith(code) and len(code) >= 2 for p in self.hs_scope)
 
     def to_record(self) -> dict[str, str]:

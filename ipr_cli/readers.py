@@ -47,6 +47,7 @@ import csv
 import datetime as dt
 import io
 import json
+import operator
 import os
 import re
 import stat
@@ -1007,6 +1008,11 @@ def _header_list(headers: list[str]) -> str:
     return "headers " + ", ".join(repr(h) for h in shown) + more
 
 
+# The fields of a declaration line after file and row, in DeclarationLine order.
+_LINE_FIELDS = ("description", "declaration_id", "item_no", "date", "importer", "origin", "hs_code",
+                "brand", "quantity", "value", "currency")
+
+
 class DeclarationReader:
     """Stream the declaration lines of one file (see the module docstring).
 
@@ -1098,6 +1104,10 @@ class DeclarationReader:
     def _lines(self) -> Iterator[DeclarationLine]:
         fmt = self._format
         pairs = list(self._index.items())
+        # The cells of each field in _LINE_FIELDS order in one C call; a field the file
+        # lacks reads the empty cell appended after the row's last.
+        width = len(self.headers)
+        pick = operator.itemgetter(*(self._index.get(name, width) for name in _LINE_FIELDS))
         undecodable_before = _undecodable_count
         try:
             for row, cells in fmt.rows():
@@ -1106,17 +1116,16 @@ class DeclarationReader:
                     continue
                 if fmt.keyed:
                     fields = self._fields_from_dict(cells)
+                    values = None if fields is None else [fields.get(name, "") for name in _LINE_FIELDS]
+                elif _undecodable_count != undecodable_before and any(_BAD_CHAR in cells[i] for _, i in pairs):
+                    values = None
                 else:
-                    if _undecodable_count != undecodable_before and any(
-                        _BAD_CHAR in cells[i] for _, i in pairs
-                    ):
-                        fields = None
-                    else:
-                        fields = {field: cells[i].strip() for field, i in pairs}
-                if fields is None:
+                    cells.append("")
+                    values = [v.strip() for v in pick(cells)]
+                if values is None:
                     self._problem(row, "", _NOT_UNICODE if fmt.keyed else "undecodable bytes (not valid in this encoding)")
                     continue
-                line = self._make_line(row, fields)
+                line = self._make_line(row, *values)
                 self.lines_read += 1
                 yield line
         finally:
@@ -1154,37 +1163,26 @@ class DeclarationReader:
                 return field, -1
         return _HEADER_INDEX.get(compact)
 
-    def _make_line(self, row: int, f: dict[str, str]) -> DeclarationLine:
-        get = f.get
+    def _make_line(self, row: int, description: str, declaration_id: str, item_no: str, date_text: str,
+                   importer: str, origin: str, hs_code: str, brand: str, quantity_text: str,
+                   value_text: str, currency: str) -> DeclarationLine:
+        """A line from its stripped field texts (in ``_LINE_FIELDS`` order)."""
         date = quantity = value = None
-        if text := get("date"):
-            date = self._dates.get(text)  # a batch holds a few distinct dates
+        if date_text:
+            date = self._dates.get(date_text)  # a batch holds a few distinct dates
             if date is None:
                 try:
-                    date = _parse_date(text)
+                    date = _parse_date(date_text)
                     if len(self._dates) < 1000:
-                        self._dates[text] = date
+                        self._dates[date_text] = date
                 except ValueError as exc:
                     self._problem(row, "date", f"{exc}; the line is kept without a date", skipped=False)
-        if text := get("quantity"):
-            quantity = self._number(row, "quantity", text)
-        if text := get("value"):
-            value = self._number(row, "value", text)
-        return DeclarationLine(
-            self.file,
-            row,
-            get("description", ""),
-            get("declaration_id", ""),
-            get("item_no", ""),
-            date,
-            get("importer", ""),
-            get("origin", "").upper(),
-            get("hs_code", ""),
-            get("brand", ""),
-            quantity,
-            value,
-            get("currency", "").upper(),
-        )
+        if quantity_text:
+            quantity = self._number(row, "quantity", quantity_text)
+        if value_text:
+            value = self._number(row, "value", value_text)
+        return DeclarationLine(self.file, row, description, declaration_id, item_no, date, importer,
+                               origin.upper(), hs_code, brand, quantity, value, currency.upper())
 
     def _number(self, row: int, field: str, text: str) -> Decimal | None:
         try:

@@ -163,25 +163,60 @@ def from_store_row(row: Mapping[str, object]) -> Recordation:
     The store holds only rows that passed :func:`parse`, so this trusts them and skips
     the look-ups (HS, ISO codes) that make validation slow on 100,000 recordations.
     """
-    raw = {k: str(row.get(k) or "") for k in RECORDATION_FIELDS}
-    return Recordation(
-        recordation_id=raw["recordation_id"],
-        mark=raw["mark"],
-        holder=raw["holder"],
-        valid_until=dt.date.fromisoformat(raw["valid_until"]),
-        aliases=tuple(split_list(raw["aliases"])),
-        hs_scope=tuple(split_list(raw["hs_scope"])),
-        nice_classes=tuple(int(n) for n in split_list(raw["nice_classes"])),
-        registration_no=raw["registration_no"],
-        valid_from=dt.date.fromisoformat(raw["valid_from"]) if raw["valid_from"] else None,
-        status=Status(raw["status"] or "active"),
-        authorized_importers=tuple(split_list(raw["authorized_importers"])),
-        authorized_origins=tuple(split_list(raw["authorized_origins"])),
-        min_unit_value=Decimal(raw["min_unit_value"]) if raw["min_unit_value"] else None,
-        currency=raw["currency"],
-        contact=raw["contact"],
-        notes=raw["notes"],
-    )
+    return from_store_rows([tuple(row.get(k) for k in RECORDATION_FIELDS)])[0]
 
 
-__all__ = ["parse", "parse_all", "from_store_row", "split_list", "LIST_FIELDS"]
+def from_store_rows(rows: Iterable[tuple]) -> list[Recordation]:
+    """Rebuild recordations from stored rows of values in ``RECORDATION_FIELDS`` order.
+
+    Loading a large register is the start of every check, so this avoids per-field
+    work that repeats: dates and the usual list values are parsed once each.
+    """
+    dates: dict[str, dt.date] = {}
+    lists: dict[str, tuple[str, ...]] = {"": ()}
+
+    def date(value: str) -> dt.date:
+        parsed = dates.get(value)
+        if parsed is None:
+            parsed = dates[value] = dt.date.fromisoformat(value)
+        return parsed
+
+    def items(value: str) -> tuple[str, ...]:
+        parsed = lists.get(value)
+        if parsed is None:
+            parsed = tuple(split_list(value))
+            if len(lists) < 10_000:
+                lists[value] = parsed
+        return parsed
+
+    at = {name: k for k, name in enumerate(RECORDATION_FIELDS)}
+    (rid, mark, holder, aliases, scope, nice, reg_no, start, until, status, importers, origins,
+     floor, currency, contact, notes) = (at[name] for name in (
+        "recordation_id", "mark", "holder", "aliases", "hs_scope", "nice_classes", "registration_no",
+        "valid_from", "valid_until", "status", "authorized_importers", "authorized_origins",
+        "min_unit_value", "currency", "contact", "notes"))
+    active = Status.ACTIVE
+    out = []
+    for v in rows:
+        out.append(Recordation(
+            recordation_id=v[rid],
+            mark=v[mark],
+            holder=v[holder],
+            valid_until=date(v[until]),
+            aliases=items(v[aliases] or ""),
+            hs_scope=items(v[scope] or ""),
+            nice_classes=tuple(int(n) for n in items(str(v[nice] or ""))),
+            registration_no=v[reg_no] or "",
+            valid_from=date(v[start]) if v[start] else None,
+            status=Status(v[status]) if v[status] else active,
+            authorized_importers=items(v[importers] or ""),
+            authorized_origins=items(v[origins] or ""),
+            min_unit_value=Decimal(str(v[floor])) if v[floor] not in (None, "") else None,
+            currency=v[currency] or "",
+            contact=v[contact] or "",
+            notes=v[notes] or "",
+        ))
+    return out
+
+
+__all__ = ["parse", "parse_all", "from_store_row", "from_store_rows", "split_list", "LIST_FIELDS"]

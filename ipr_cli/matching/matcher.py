@@ -15,8 +15,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
-from typing import Iterable
+from functools import cached_property, lru_cache
+from typing import Iterable, NamedTuple
 
 from ..models import DeclarationLine, Hit, Recordation, ScreeningContext, Verdict
 from ..normalize import ATOM as _ATOM_RE, CACHE_SIZE, CJK_CHAR, atoms, char_letter, fold, is_cjk, phonetic, plain, skeleton_variants
@@ -76,9 +76,17 @@ class Finding:
     needs_corroboration: int    # NONE, CONTEXT (goods in scope, brand column) or BRAND_ONLY
     standalone: bool            # the match is a whole word of the text
 
-    @property
+    @cached_property  # a finding is cached with its text and scored for every line
     def text_score(self) -> float:
         return 100.0 + sum(r.points for r in self.reasons)
+
+
+class _Rules(NamedTuple):
+    scope: tuple[str, ...]          # HS prefixes (a code starting with one is in scope)
+    scope_prefixes: frozenset[str]  # their leading digits: a shorter code inside the scope
+    chapters: object                # scope_chapters(): for guessing goods from words
+    importers: frozenset[str]       # authorized importers, case-folded
+    origins: frozenset[str]         # authorized origins, upper case
 
 
 @dataclass
@@ -107,13 +115,7 @@ class Matcher:
         self._trie: dict[str, list | object] = {}  # see _find
         self._trie_nodes = 0
         self._active_cache: dict[dt.date, list[bool]] = {}
-        self._scope_chapters = [scope_chapters(r.hs_scope) for r in self.recordations]
-        self._auth_importers = [
-            {a.strip().casefold() for a in r.authorized_importers if a.strip()} for r in self.recordations
-        ]
-        self._auth_origins = [
-            {o.strip().upper() for o in r.authorized_origins if o.strip()} for r in self.recordations
-        ]
+        self._rules: list[_Rules | None] = [None] * len(self.recordations)  # see _rules_of
 
     # ----------------------------------------------------------------- public API
 
@@ -141,8 +143,11 @@ class Matcher:
                 if prev is None or score > prev[0]:
                     best[rec] = (score, finding, field_name)
         judged_all = []
+        hs = line.hs_code
+        if not hs.isdigit():
+            hs = "".join(ch for ch in hs if ch.isdigit())
         for rec_index, (text_score, finding, field_name) in best.items():
-            judged = self._judge(line, on, rec_index, finding, field_name)
+            judged = self._judge(line, on, rec_index, finding, field_name, hs)
             if judged is not None:
                 judged_all.append((text_score, finding, field_name, *judged))
         result = Screening()
@@ -189,23 +194,32 @@ class Matcher:
         return cached
 
     def _judge(self, line: DeclarationLine, on: dt.date, rec_index: int, finding: Finding,
-               field_name: str) -> tuple[Hit, bool] | None:
-        """Apply the context rules to one finding; None when the line is not flagged."""
+               field_name: str, hs: str) -> tuple[Hit, bool] | None:
+        """Apply the context rules to one finding; None when the line is not flagged.
+
+        ``hs``: the digits of the line's HS code.  The cheap refusals come first: in a
+        large register most findings are refused, and this runs for each of them.
+        """
+        need = finding.needs_corroboration
+        if need == BRAND_ONLY and field_name != "brand":
+            return None
+        if round(min(100.0, finding.text_score)) < REVIEW_THRESHOLD:
+            return None  # context reasons below add no points before this test
         rec = self.recordations[rec_index]
+        rules = self._rules[rec_index] or self._rules_of(rec_index)
+        if len(hs) >= 2 and rec.hs_scope and not (hs.startswith(rules.scope) or hs in rules.scope_prefixes):
+            return None  # Recordation.covers_hs, at C speed
         tally = Tally(list(finding.reasons))
         if field_name == "brand":
             tally.add("brand", 0.0, "mark in brand column")
         corroborated = field_name == "brand"
-        hs = "".join(ch for ch in line.hs_code if ch.isdigit())
         if len(hs) >= 2:
-            if not rec.covers_hs(hs):
-                return None
             # Goods inside a stated scope corroborate; an empty scope says nothing.
             corroborated = corroborated or bool(rec.hs_scope) or (
                 finding.standalone and not finding.form.common)
         elif rec.hs_scope:
             words = self._other_words(line.description, finding, field_name)
-            verdict, chapter = goods_verdict(words, self._scope_chapters[rec_index])
+            verdict, chapter = goods_verdict(words, rules.chapters)
             if verdict == "out":
                 return None
             if verdict == "in":
@@ -216,16 +230,13 @@ class Matcher:
                 tally.add("goods", 0.0, "no HS code; goods not named plainly, treated as in scope")
         elif not finding.form.common:
             corroborated = corroborated or finding.standalone
-        need = finding.needs_corroboration
-        if need == BRAND_ONLY and field_name != "brand" or need == CONTEXT and not corroborated:
-            return None
-        if tally.score < REVIEW_THRESHOLD:
+        if need == CONTEXT and not corroborated:
             return None
         force_review = False
         importer = line.importer.strip().casefold()
         origin = line.origin.strip().upper()
-        origins = self._auth_origins[rec_index]
-        if importer and importer in self._auth_importers[rec_index]:
+        origins = rules.origins
+        if importer and importer in rules.importers:
             if not origins or origin in origins:
                 return None
             force_review = True
@@ -266,6 +277,20 @@ class Matcher:
                 continue
             return hit, True
         return hit, False
+
+    def _rules_of(self, rec_index: int) -> _Rules:
+        """The context rules of one recordation in the form ``_judge`` tests them (made
+        when first needed: a check against 100,000 recordations meets few of them)."""
+        rec = self.recordations[rec_index]
+        rules = _Rules(
+            scope=tuple(rec.hs_scope),
+            scope_prefixes=frozenset(p[:k] for p in rec.hs_scope for k in range(2, len(p) + 1)),
+            chapters=scope_chapters(rec.hs_scope),
+            importers=frozenset(a.strip().casefold() for a in rec.authorized_importers if a.strip()),
+            origins=frozenset(o.strip().upper() for o in rec.authorized_origins if o.strip()),
+        )
+        self._rules[rec_index] = rules
+        return rules
 
     def _other_words(self, description: str, finding: Finding, field_name: str) -> list[tuple[str, float]]:
         """The description's words outside the matched span: what the goods are."""
