@@ -49,14 +49,13 @@ MAX_SPAN_ATOMS = 14
 NONE, CONTEXT, BRAND_ONLY = 0, 1, 2
 # A rival mark this many points behind the best reading of a span is dropped.
 RIVAL_MARGIN = 10.0
-# Field values remembered with their text-only findings, and spans with their matches:
-# bounded so that memory stops growing early in a large batch (issue 4: peak memory
-# within 20 % between 100 k and 1 M lines).
-# Word runs repeat across a batch's new descriptions (a product word, a size, a colour):
-# a larger memo of them pays for itself many times (about 60 MB when full).
-FIELD_CACHE_SIZE = 5 * CACHE_SIZE
+# Field values remembered with their findings, and spans with their matches: bounded
+# so that memory stops growing early in a large batch (issue 4: peak memory within
+# 20 % between 100 k and 1 M lines).  The trie of word runs (see _find) is the largest
+# memo per entry; a larger one is faster on a long batch but costs that bound.
+FIELD_CACHE_SIZE = 2 * CACHE_SIZE
 SPAN_CACHE_SIZE = CACHE_SIZE
-TRIE_SIZE = 25 * CACHE_SIZE
+TRIE_SIZE = 30_000
 _STOP = object()  # a trie node past which no run can match
 # A span holding this many characters that no mark key has is no mark: each costs a
 # whole edit (three already exceed the largest budget), and even a sound-alike must
@@ -116,6 +115,7 @@ class Matcher:
         self._trie_nodes = 0
         self._active_cache: dict[dt.date, list[bool]] = {}
         self._rules: list[_Rules | None] = [None] * len(self.recordations)  # see _rules_of
+        self._form_ids: dict[int, int] | None = None  # see find_texts
 
     # ----------------------------------------------------------------- public API
 
@@ -168,15 +168,27 @@ class Matcher:
             return True
         return False
 
-    def find_texts(self, texts: Iterable[str]) -> list[tuple[Finding, ...]]:
-        """The text-only findings of each field value (what a worker process computes)."""
-        return [tuple(self._find(t)) for t in texts]  # not cached: the caller caches
+    def find_texts(self, texts: Iterable[str]) -> list[tuple[tuple, ...]]:
+        """The text-only findings of each field value (what a worker process computes),
+        compact for sending back: a finding's form is named by its place in the index."""
+        if self._form_ids is None:
+            self._form_ids = {id(form): k for k, form in enumerate(self.index.forms)}
+        ids = self._form_ids
+        return [  # not cached: the caller caches
+            tuple((ids[id(f.form)], f.start, f.end, f.matched_text, f.reasons, f.needs_corroboration, f.standalone)
+                  for f in self._find(t))
+            for t in texts
+        ]
 
-    def remember(self, texts: Iterable[str], findings: Iterable[tuple[Finding, ...]]) -> None:
-        """Cache findings computed elsewhere (by a worker) so that ``screen`` uses them."""
+    def remember(self, texts: Iterable[str], found: Iterable[tuple[tuple, ...]]) -> None:
+        """Cache findings computed by a worker (``find_texts``) so that ``screen`` uses them."""
         texts = list(texts)
         self._make_room(len(texts))
-        self._field_cache.update(zip(texts, findings))
+        forms = self.index.forms
+        self._field_cache.update(
+            (text, tuple(Finding(forms[k], *rest) for k, *rest in compact)) for text, compact in zip(texts, found)
+        )
+        self._field_reused.update(texts)  # about to be screened: kept by the next sweep
 
     def _make_room(self, wanted: int = 1) -> None:
         """Keep the field cache bounded: when full, keep only the values met again since
