@@ -81,8 +81,6 @@ class Finding:
 
 
 class _Rules(NamedTuple):
-    scope: tuple[str, ...]          # HS prefixes (a code starting with one is in scope)
-    scope_prefixes: frozenset[str]  # their leading digits: a shorter code inside the scope
     chapters: object                # scope_chapters(): for guessing goods from words
     importers: frozenset[str]       # authorized importers, case-folded
     origins: frozenset[str]         # authorized origins, upper case
@@ -218,9 +216,9 @@ class Matcher:
         if round(min(100.0, finding.text_score)) < REVIEW_THRESHOLD:
             return None  # context reasons below add no points before this test
         rec = self.recordations[rec_index]
+        if len(hs) >= 2 and not rec.covers_hs(hs):
+            return None
         rules = self._rules[rec_index] or self._rules_of(rec_index)
-        if len(hs) >= 2 and rec.hs_scope and not (hs.startswith(rules.scope) or hs in rules.scope_prefixes):
-            return None  # Recordation.covers_hs, at C speed
         tally = Tally(list(finding.reasons))
         if field_name == "brand":
             tally.add("brand", 0.0, "mark in brand column")
@@ -295,8 +293,6 @@ class Matcher:
         when first needed: a check against 100,000 recordations meets few of them)."""
         rec = self.recordations[rec_index]
         rules = _Rules(
-            scope=tuple(rec.hs_scope),
-            scope_prefixes=frozenset(p[:k] for p in rec.hs_scope for k in range(2, len(p) + 1)),
             chapters=scope_chapters(rec.hs_scope),
             importers=frozenset(a.strip().casefold() for a in rec.authorized_importers if a.strip()),
             origins=frozenset(o.strip().upper() for o in rec.authorized_origins if o.strip()),
