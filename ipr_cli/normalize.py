@@ -213,6 +213,20 @@ def atoms(text: str) -> list[tuple[int, int]]:
     return out
 
 
+def words(text: str) -> list[str]:
+    """The words of ``text`` as ``atoms`` finds them, without their positions (faster)."""
+    found = ATOM.findall(text)
+    if text.isascii() or CJK_CHAR.search(text) is None:
+        return found
+    out: list[str] = []
+    for word in found:
+        if word.isascii() or CJK_CHAR.search(word) is None:
+            out.append(word)
+        else:
+            out.extend(_SCRIPT_RUN.findall(word))
+    return out
+
+
 def script_name(ch: str) -> str:
     """The script of a character in plain words: ``Cyrillic``, ``Greek``, ``full-width``."""
     try:

@@ -10,6 +10,7 @@ decides.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import hashlib
 import marshal
@@ -233,6 +234,7 @@ class MarkIndex:
             if len(form.key) >= 4:
                 self.by_phon[form.phon].add(form.key)
         self.alphabet = frozenset("".join(self.by_key))
+        self._sorted_keys = sorted(self.by_key)
         self.max_len = max((len(k) for k in self.by_key), default=0)
         self.min_len = min((len(k) for k in self.by_key), default=0)
         self.native_lengths = sorted({len(k) for k in self.native}, reverse=True)
@@ -282,6 +284,12 @@ class MarkIndex:
         if hit:
             out |= hit
         return frozenset(out)
+
+    def begins_key(self, text: str) -> bool:
+        """True when some (Latin) mark key begins with ``text``."""
+        keys = self._sorted_keys
+        at = bisect.bisect_left(keys, text)
+        return at < len(keys) and keys[at].startswith(text)
 
     def native_in(self, text: str) -> list[tuple[int, int, Form]]:
         """Native-script aliases inside ``text`` (folded, unspaced): (start, end, form)."""

@@ -19,7 +19,8 @@ from functools import cached_property, lru_cache
 from typing import Iterable, NamedTuple
 
 from ..models import DeclarationLine, Hit, Recordation, ScreeningContext, Verdict
-from ..normalize import ATOM as _ATOM_RE, CACHE_SIZE, CJK_CHAR, atoms, char_letter, fold, is_cjk, phonetic, plain, skeleton_variants
+from ..normalize import CACHE_SIZE, CJK_CHAR, atoms, char_letter, fold, is_cjk, phonetic, plain, skeleton_variants
+from ..normalize import words as words_of
 from .features import describe_lookalikes, describe_ops, has_misread, typo_distance, typo_lower_bound
 from .goods import chapter_name, chapter_stats, description_words, goods_verdict, scope_chapters
 from .index import Form, MarkIndex, edit_budget
@@ -329,12 +330,7 @@ class Matcher:
         are walked in a trie of words met so far (``_grow`` judges a run the first time);
         positions in the text are worked out only for the rare value with a finding.
         """
-        if text.isascii():
-            words = _ATOM_RE.findall(text)
-            spans = None
-        else:
-            spans = atoms(text)
-            words = [text[s:e] for s, e in spans]
+        words = words_of(text)
         n = len(words)
         found: list[tuple[int, int, tuple, bool]] = []  # (first word, last word, matches, standalone)
         root = self._trie
@@ -364,8 +360,7 @@ class Matcher:
                 node = nxt
         out: list[Finding] = []
         if found:
-            if spans is None:
-                spans = [m.span() for m in _ATOM_RE.finditer(text)]
+            spans = atoms(text)
             for i, j, matches, standalone in found:
                 start, end = spans[i][0], spans[j][1]
                 for form, reasons, weak in matches:
@@ -378,7 +373,7 @@ class Matcher:
         or ``_STOP`` when no longer run from ``i`` can match.
 
         A node is ``[children, matches, key length, long words, blocked, prefix cut,
-        foreign, foreign in all]``: *foreign* counts the characters that no mark key has
+        foreign, foreign in all, key of a blocked run]``: *foreign* counts the characters that no mark key has
         (model numbers, sizes) in the words a mark glued to an affix cannot cut off.  Each
         costs a whole edit, and no mark may carry more than ``FOREIGN_LIMIT`` of them.
         """
@@ -386,7 +381,8 @@ class Matcher:
         if self._trie_nodes > TRIE_SIZE:
             self._trie = {}  # the caller keeps its own node; later runs start afresh
             self._trie_nodes = 1
-        raw, key, size, cjk, blocker, suffixed, prefixed, foreign = self._atom_info(words[j])
+        word = words[j]
+        raw, key, size, cjk, blocker, suffixed, prefixed, foreign = self._atom_cache.get(word) or self._atom_info(word)
         if cjk:
             return _STOP
         index = self.index
@@ -406,15 +402,25 @@ class Matcher:
         if total > max_len + 12:
             return _STOP
         matches: list[tuple[tuple, bool]] = []
+        joined = None  # the run's key, kept while only an exact key can match
         if blocked and j > i:
-            # An ordinary word no mark uses: only the mark itself, written out, can match.
-            if total > max_len:
+            # An ordinary word no mark uses: only the mark itself, written out, can match,
+            # so the run goes on only while its key begins some mark key.
+            if total > max_len or every:
                 return _STOP
-            if not every and "".join(self._atom_info(w)[1] for w in words[i:j + 1]) in index.by_key:
+            if parent[8] is not None:
+                joined = parent[8] + key
+            else:
+                joined = "".join(self._atom_info(w)[1] for w in words[i:j + 1])
+            if not index.begins_key(joined):
+                return _STOP
+            if joined in index.by_key:
                 found = self._span_matches(tuple(self._atom_info(w)[0] for w in words[i:j + 1]))
                 if found:
                     matches.append((found, True))
         else:
+            if blocked:
+                joined = key
             parts = tuple(self._atom_info(w)[0] for w in words[i:j + 1])
             if total <= max_len and every < FOREIGN_LIMIT:
                 found = self._span_matches(parts)
@@ -424,7 +430,7 @@ class Matcher:
                 glued = self._affix_matches(parts)
                 if glued:
                     matches.append((tuple((form, reasons, weak) for form, _, reasons, weak in glued), False))
-        return [None, tuple(matches), total, long_atoms, blocked, prefix, fixed, every]
+        return [None, tuple(matches), total, long_atoms, blocked, prefix, fixed, every, joined]
 
     def _atom_info(self, atom: str) -> tuple[str, str, int, bool, bool, bool, bool, int]:
         """What ``_find`` needs of one word, cached (words repeat across a batch far more
