@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ipr_cli.matching.features import describe_lookalikes, describe_ops, has_misread, typo_distance
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ipr_cli.matching.features import describe_lookalikes, describe_ops, has_misread, typo_distance, typo_estimate
 from ipr_cli.matching.goods import chapter_name, description_words, goods_verdict, scope_chapters
 from ipr_cli.matching.index import MarkIndex, deletions, edit_budget, forms_of, undouble
 from ipr_cli.matching.lexicon import is_affix_word, is_compound_word, is_word, stem
@@ -35,6 +38,23 @@ def test_typo_distance_look_alike_letters_cost_half():
 def test_typo_distance_far_strings():
     assert typo_distance("shoes", "zorvex")[0] >= 4
     assert typo_distance("", "zorvex")[0] == 6
+
+
+_KEYS = st.text(alphabet="uvmnrcebdgqiljaox", max_size=9)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_KEYS, _KEYS, st.sampled_from([0.5, 1.5, 2.5, float("inf")]))
+def test_typo_estimate_agrees_with_the_full_distance(a, b, limit):
+    # The quick estimate decides every match: within the limit it is the distance, and
+    # when it leaves the edits out there is no look-alike letter among them.
+    dist, ops = typo_distance(a, b)
+    estimate, estimated_ops = typo_estimate(a, b, limit)
+    if dist <= limit:
+        assert estimate == dist
+        assert estimated_ops == ops or (estimated_ops is None and not has_misread(ops))
+    else:
+        assert estimate > limit
 
 
 def test_describe_ops_in_plain_words():

@@ -19,21 +19,49 @@ CHEAP_PAIRS = frozenset(
 
 # Each cheap pair's letters folded into one class: the unit OSA distance between folded
 # keys is a lower bound of ``typo_distance`` (a cheap substitution costs 0 instead of
-# 0.5, every other operation the same 1), computed in C by rapidfuzz.
+# 0.5, every other operation at most the same 1), computed in C by rapidfuzz.
 _CHEAP_CLASS = str.maketrans({"v": "u", "n": "m", "r": "m", "e": "c", "d": "b", "q": "g", "l": "i", "j": "i"})
 
 
-def typo_lower_bound(a: str, b: str, limit: float) -> float:
-    """A lower bound of ``typo_distance(a, b)``; any value above ``limit`` means "too far"."""
-    from rapidfuzz.distance import OSA
+_OSA = None  # rapidfuzz.distance.OSA, imported when first needed (start-up time)
 
-    return OSA.distance(a.translate(_CHEAP_CLASS), b.translate(_CHEAP_CLASS), score_cutoff=int(limit) + 1)
+
+def _osa():
+    global _OSA
+    if _OSA is None:
+        from rapidfuzz.distance import OSA
+
+        _OSA = OSA
+    return _OSA
+
+
+def typo_estimate(a: str, b: str, limit: float) -> tuple[float, tuple[str, ...] | None]:
+    """``typo_distance(a, b)`` when it is at most ``limit`` (else some value above it),
+    mostly without its Python table: the operations are None when no look-alike letter
+    is among them and they are left to ask ``typo_distance`` for (if wanted).
+
+    The unit distance between the keys with look-alike letters folded together is a
+    lower bound, and between the keys as they are an upper bound; when the two agree,
+    that is the distance, and an alignment with a half-cost letter would have to cost
+    less than the lower bound.
+    """
+    osa = _OSA or _osa()
+    lower = osa.distance(a.translate(_CHEAP_CLASS), b.translate(_CHEAP_CLASS),
+                         score_cutoff=None if limit == float("inf") else int(limit) + 1)
+    if lower > limit:
+        return float(lower), None
+    if osa.distance(a, b, score_cutoff=lower) == lower:
+        return float(lower), None
+    return typo_distance(a, b)
+
+
+_CHEAP = frozenset(x + y for pair in CHEAP_PAIRS for x in pair for y in pair if x != y)
 
 
 def _sub_cost(a: str, b: str) -> float:
     if a == b:
         return 0.0
-    return 0.5 if frozenset((a, b)) in CHEAP_PAIRS else 1.0
+    return 0.5 if a + b in _CHEAP else 1.0
 
 
 @lru_cache(maxsize=CACHE_SIZE)
@@ -42,27 +70,29 @@ def typo_distance(a: str, b: str) -> tuple[float, tuple[str, ...]]:
 
     """
     n, m = len(a), len(b)
-    inf = float("inf")
-    d = [[inf] * (m + 1) for _ in range(n + 1)]
-    for i in range(n + 1):
-        d[i][0] = float(i)
-    for j in range(m + 1):
-        d[0][j] = float(j)
+    d = [[float(i)] + [0.0] * m for i in range(n + 1)]
+    d[0] = [float(j) for j in range(m + 1)]
+    cheap = _CHEAP
     for i in range(1, n + 1):
         ai = a[i - 1]
         row, prev = d[i], d[i - 1]
+        costs = [0.0 if ai == bj else 0.5 if ai + bj in cheap else 1.0 for bj in b]
+        # Columns where the last two letters of a and b are swapped (a transposition).
+        swaps = () if i == 1 else {
+            j for j in range(2, m + 1) if b[j - 2] == ai and b[j - 1] == a[i - 2] and ai != b[j - 1]}
+        left = row[0]
         for j in range(1, m + 1):
-            bj = b[j - 1]
-            best = prev[j - 1] + _sub_cost(ai, bj)
-            if prev[j] + 1 < best:
-                best = prev[j] + 1
-            if row[j - 1] + 1 < best:
-                best = row[j - 1] + 1
-            if i > 1 and j > 1 and ai == b[j - 2] and a[i - 2] == bj and ai != bj:
+            best = prev[j - 1] + costs[j - 1]
+            up = prev[j] + 1
+            if up < best:
+                best = up
+            if left + 1 < best:
+                best = left + 1
+            if swaps and j in swaps:
                 t = d[i - 2][j - 2] + 1
                 if t < best:
                     best = t
-            row[j] = best
+            row[j] = left = best
     # Backtrace for the explanation.
     ops: list[str] = []
     i, j = n, m

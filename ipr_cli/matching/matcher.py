@@ -21,7 +21,7 @@ from typing import Iterable, NamedTuple
 from ..models import DeclarationLine, Hit, Recordation, ScreeningContext, Verdict
 from ..normalize import CACHE_SIZE, CJK_CHAR, atoms, char_letter, fold, is_cjk, phonetic, plain, skeleton_variants
 from ..normalize import words as words_of
-from .features import describe_lookalikes, describe_ops, has_misread, typo_distance, typo_lower_bound
+from .features import describe_lookalikes, describe_ops, has_misread, typo_distance, typo_estimate
 from .goods import chapter_name, chapter_stats, description_words, goods_verdict, scope_chapters
 from .index import Form, MarkIndex, edit_budget
 from .lexicon import is_affix_word, is_word
@@ -520,11 +520,14 @@ class Matcher:
             typo = any(r.name in ("typo", "sounds_like") for r in judged[1])
             if exact and typo or score < top - RIVAL_MARGIN:
                 continue
-            yield judged
+            yield _explained(*judged)
 
     def _judge_text(self, form: Form, key: str, folded: str, phon: str, parts: tuple[str, ...],
                     multi: bool, span_word: bool, glued: str = ""):
-        """Score a span against one form on the text alone; None when it is no match."""
+        """Score a span against one form on the text alone; None when it is no match.
+
+        Returns ``(form, reasons, level, disguise)``; the disguise (look-alike letters,
+        edits) is put in words by ``_explained`` only for the readings that are kept."""
         k = len(form.key)
         if form.short:
             if key != form.key or folded != form.fold or glued:
@@ -533,19 +536,20 @@ class Matcher:
             return None
         if key == form.key:
             dist, ops = 0.0, ()
+        elif phon and phon == form.phon and len(form.phon) >= 4:
+            dist, ops = typo_estimate(key, form.key, float("inf"))
         else:
-            if not (phon and phon == form.phon and len(form.phon) >= 4):
-                # Not a sound-alike: the weighted distance must fit the largest budget.
-                limit = edit_budget(k) + 0.5
-                if typo_lower_bound(key, form.key, limit) > limit:
-                    return None
-            dist, ops = typo_distance(key, form.key)
+            # Not a sound-alike: the weighted distance must fit the largest budget.
+            limit = edit_budget(k) + 0.5
+            dist, ops = typo_estimate(key, form.key, limit)
+            if dist > limit:
+                return None
         sounds = dist > 0 and bool(phon) and phon == form.phon and len(form.phon) >= 4
         eff = min(dist, SOUNDS_LIKE_EDIT) if sounds else dist
         budget = edit_budget(k)
         if glued and k < 5 and budget >= 1:
             budget = 0.5  # glued to something weak: the mark itself must be clear
-        if k >= 5 and not glued and has_misread(ops):
+        if k >= 5 and not glued and ops and has_misread(ops):
             budget += 0.5  # a look-alike letter on top of a typo: two disguises at once
         if eff > budget:
             return None
@@ -571,22 +575,22 @@ class Matcher:
         if dist == 0 and folded == form.fold and form.kind == "mark":
             if not multi or len(parts) == form.words:
                 reasons.insert(0, Reason("exact", 0.0, f"exact mark {full}"))
-        disguise: list[str] = []
+        looks: list[str] = []
         if folded != form.fold:
             looks = _lookalikes(folded, form.fold, "".join(parts)) if dist == 0 else _lookalike_chars("".join(parts))
             if looks:
                 reasons.append(Reason("lookalike", -min(LOOKALIKE_MAX, LOOKALIKE_PENALTY * len(looks)), ""))
-                disguise.extend(looks)
+        edits = None  # (key, operations or None): edits to name in the explanation
         if dist > 0:
             if sounds and dist > 1:
                 reasons.append(Reason("sounds_like", -edit_penalty(k) * eff,
                                       f"sounds like {form.text} ({''.join(parts).upper()})"))
             elif sounds:
                 reasons.append(Reason("sounds_like", -edit_penalty(k) * eff, ""))
-                disguise.extend(describe_ops(ops))
+                edits = (key, ops)
             else:
                 reasons.append(Reason("typo", -edit_penalty(k) * eff, ""))
-                disguise.extend(describe_ops(ops))
+                edits = (key, ops)
             if key[:1] != form.key[:1]:
                 reasons.append(Reason("first_letter", -FIRST_LETTER_PENALTY, "first letter differs"))
         if multi and len(parts) != form.words:
@@ -596,9 +600,7 @@ class Matcher:
             reasons.append(Reason("joined", -SPACING_PENALTY, "words of the mark joined"))
         if glued:
             reasons.append(Reason("affix", -AFFIX_PENALTY, f'mark glued to "{glued.upper()}"'))
-        if disguise:
-            reasons.insert(0, Reason("disguise", 0.0, "mark disguised: " + ", ".join(disguise)))
-        return form, tuple(reasons), weak
+        return form, tuple(reasons), weak, (looks, edits) if looks or edits else None
 
     def _affix_matches(self, parts: tuple[str, ...]):
         cached = self._affix_cache.get(parts)
@@ -656,6 +658,21 @@ class Matcher:
             reasons = (Reason("alias", 0.0, f"registered alias {form.text}"),)
             out.append(Finding(form, start, end, text[start:end], reasons, weak, standalone))
         return out
+
+
+def _explained(form: Form, reasons: tuple[Reason, ...], weak: int, disguise) -> tuple[Form, tuple[Reason, ...], int]:
+    """A reading of ``_judge_text`` with its disguise named first: look-alike letters,
+    then the edits (worked out now when the estimate did not need them)."""
+    if disguise is None:
+        return form, reasons, weak
+    looks, edits = disguise
+    named = list(looks)
+    if edits is not None:
+        key, ops = edits
+        named.extend(describe_ops(typo_distance(key, form.key)[1] if ops is None else ops))
+    if not named:
+        return form, reasons, weak
+    return form, (Reason("disguise", 0.0, "mark disguised: " + ", ".join(named)),) + reasons, weak
 
 
 def _outmatched(text_score: float, finding: Finding, field_name: str, judged: list) -> bool:
