@@ -236,8 +236,12 @@ class _Workers:
             for line in lines:
                 yield line, screen(line, as_of)
             return
-        known = self.matcher.known
-        pending: set[str] = set()
+        matcher = self.matcher
+        cached = matcher.cached
+        # Each batch keeps the findings of its own field values until it is screened
+        # (the cache may have forgotten them by then); a value that an earlier batch in
+        # flight has sent is filled in from that batch's when it comes back.
+        pending: dict[str, dict] = {}  # value sent to a worker -> the findings of its batch
         queue: collections.deque = collections.deque()
         limit = IN_FLIGHT_PER_WORKER * self.workers
         failed = None
@@ -249,22 +253,37 @@ class _Workers:
             except Exception as exc:  # a bad row with --strict: stop where one process would
                 failed = exc
             if batch:
+                found: dict[str, tuple] = {}
                 texts: list[str] = []
+                waiting: list[tuple[str, dict]] = []
                 for line in batch:
                     for text in (line.description, line.brand):
-                        if text and text not in pending and not known(text):
-                            pending.add(text)
+                        if not text or text in found:
+                            continue
+                        owner = pending.get(text)
+                        if owner is not None:
+                            waiting.append((text, owner))
+                            found[text] = ()  # filled in below, before the batch is screened
+                            continue
+                        got = cached(text)
+                        if got is None:
                             texts.append(text)
+                            pending[text] = found
+                            got = ()
+                        found[text] = got
                 job = self.pool.apply_async(_worker_find, (texts,)) if texts else None
-                queue.append((batch, texts, job))
+                queue.append((batch, found, texts, waiting, job))
             end = failed is not None or not batch
             while queue and (len(queue) > limit or end):
-                done, texts, job = queue.popleft()
+                done, found, texts, waiting, job = queue.popleft()
                 if job is not None:
-                    self.matcher.remember(texts, job.get())
-                    pending.difference_update(texts)
+                    found.update(zip(texts, matcher.remember(texts, job.get())))
+                    for text in texts:
+                        del pending[text]
+                for text, owner in waiting:
+                    found[text] = owner[text]
                 for line in done:
-                    yield line, screen(line, as_of)
+                    yield line, screen(line, as_of, found)
             if failed is not None:
                 raise failed
             if end:

@@ -168,8 +168,9 @@ class FlushCounter(io.StringIO):
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_writers_flush_at_close_and_jsonl_after_each_hit(fmt):
+def test_writers_flush_at_close_and_jsonl_on_stdout_after_each_hit(fmt, monkeypatch):
     stream = FlushCounter()
+    monkeypatch.setattr(sys, "stdout", stream)  # a consumer following a pipe
     writer = check_writer(fmt, stream, meta=META)
     for line, hit in two_hits():
         writer.write(hit, line)
@@ -178,6 +179,16 @@ def test_writers_flush_at_close_and_jsonl_after_each_hit(fmt):
     before = stream.flushes
     writer.close(SUMMARY)
     assert stream.flushes > before and not stream.closed
+
+
+def test_jsonl_into_an_output_file_is_flushed_once_at_the_end():
+    stream = FlushCounter()  # not standard output: an --output file, renamed when done
+    writer = check_writer("jsonl", stream, meta=META)
+    for line, hit in two_hits():
+        writer.write(hit, line)
+    assert stream.flushes == 0
+    writer.close(SUMMARY)
+    assert stream.flushes == 1 and stream.getvalue().count("\n") == 2
 
 
 def test_jsonl_without_hits_prints_nothing():

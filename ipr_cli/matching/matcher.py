@@ -118,22 +118,33 @@ class Matcher:
 
     # ----------------------------------------------------------------- public API
 
-    def screen(self, line: DeclarationLine, default_date: dt.date) -> Screening:
-        """Screen one line: every in-force recordation whose mark it carries, judged in context."""
-        cache = self._field_cache
+    def screen(self, line: DeclarationLine, default_date: dt.date,
+               found: dict[str, tuple[Finding, ...]] | None = None) -> Screening:
+        """Screen one line: every in-force recordation whose mark it carries, judged in context.
+
+        ``found``: the text-only findings of the line's field values, when the caller
+        has them (see ``cached`` and ``remember``); else they are looked up or searched.
+        """
         description, brand = line.description, line.brand
-        if (not description or cache.get(description) == ()) and (not brand or cache.get(brand) == ()):
-            reused = self._field_reused
-            reused.add(description)
-            reused.add(brand)
-            return Screening()  # the common case: no mark anywhere in the text, known already
+        if found is None:
+            cache = self._field_cache
+            if (not description or cache.get(description) == ()) and (not brand or cache.get(brand) == ()):
+                reused = self._field_reused
+                reused.add(description)
+                reused.add(brand)
+                return Screening()  # the common case: no mark anywhere in the text, known already
+            findings = self._findings
+        else:
+            if (not description or found[description] == ()) and (not brand or found[brand] == ()):
+                return Screening()
+            findings = found.__getitem__
         on = line.date or default_date
         active = self._active(on)
         best: dict[int, tuple[float, Finding, str]] = {}
         for field_name, text in (("description", line.description), ("brand", line.brand)):
             if not text:
                 continue
-            for finding in self._findings(text):
+            for finding in findings(text):
                 rec = finding.form.rec
                 if not active[rec]:
                     continue
@@ -160,12 +171,12 @@ class Matcher:
 
     # ----------------------------------------------------------------- batch support
 
-    def known(self, text: str) -> bool:
-        """True when the text-only findings of ``text`` are cached (``screen`` will not search)."""
-        if text in self._field_cache:
+    def cached(self, text: str) -> tuple[Finding, ...] | None:
+        """The text-only findings of ``text`` when they are cached, else None."""
+        found = self._field_cache.get(text)
+        if found is not None:
             self._field_reused.add(text)
-            return True
-        return False
+        return found
 
     def find_texts(self, texts: Iterable[str]) -> list[tuple[tuple, ...]]:
         """The text-only findings of each field value (what a worker process computes),
@@ -179,15 +190,14 @@ class Matcher:
             for t in texts
         ]
 
-    def remember(self, texts: Iterable[str], found: Iterable[tuple[tuple, ...]]) -> None:
-        """Cache findings computed by a worker (``find_texts``) so that ``screen`` uses them."""
-        texts = list(texts)
+    def remember(self, texts: list[str], found: Iterable[tuple[tuple, ...]]) -> list[tuple[Finding, ...]]:
+        """Cache findings computed by a worker (``find_texts``); returns them as ``Finding``s."""
         self._make_room(len(texts))
         forms = self.index.forms
-        self._field_cache.update(
-            (text, tuple(Finding(forms[k], *rest) for k, *rest in compact)) for text, compact in zip(texts, found)
-        )
-        self._field_reused.update(texts)  # about to be screened: kept by the next sweep
+        findings = [tuple(Finding(forms[k], *rest) for k, *rest in compact) for compact in found]
+        self._field_cache.update(zip(texts, findings))
+        self._field_reused.update(texts)  # met in this batch: kept by the next sweep
+        return findings
 
     def _make_room(self, wanted: int = 1) -> None:
         """Keep the field cache bounded: when full, keep only the values met again since

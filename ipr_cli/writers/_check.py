@@ -5,6 +5,7 @@ goes into the formats meant for people (table, html)."""
 from __future__ import annotations
 
 import csv
+import sys
 import tempfile
 from typing import Any, TextIO
 
@@ -53,11 +54,17 @@ class CheckWriter:
 
 
 class JsonLinesWriter(CheckWriter):
-    """One hit object per line, flushed as it goes, so a consumer can follow along."""
+    """One hit object per line.  On standard output each is flushed as it goes, so a
+    consumer can follow along; an ``--output`` file appears whole at the end anyway."""
+
+    def __init__(self, stream: TextIO, meta: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(stream, meta, **kwargs)
+        self._follow = stream is sys.stdout
 
     def _write(self, hit: Hit, line: DeclarationLine) -> None:
         self.stream.write(dumps(hit.to_dict()) + "\n")
-        self.stream.flush()
+        if self._follow:
+            self.stream.flush()
 
 
 class JsonWriter(CheckWriter):
