@@ -337,11 +337,27 @@ class Matcher:
         no longer than the longest mark allows (a little longer for a mark glued to a
         product word).  This runs for every new field value of a batch, and new values
         mostly repeat word runs met before ("MEN'S T-SHIRT", "BLACK XL"), so the runs
-        are walked in a trie of words met so far (``_grow`` judges a run the first time);
-        positions in the text are worked out only for the rare value with a finding.
+        are walked in a trie of words met so far (``_grow`` makes a node the first time,
+        and a node's readings are judged the first time they are wanted); positions in
+        the text are worked out only for the rare value with a finding.
+
+        Inside a run of spaced-out letters ("G O L D E N B R I G H T"), a span that
+        neither begins nor ends the run is read only as a mark written exactly: its
+        letters belong to the words around it, and read loosely every stretch of a long
+        run is a typo of some mark in a large register.
         """
         words = words_of(text)
         n = len(words)
+        # spaced[k]: for a one-letter word, the last word of its run of one-letter words.
+        spaced = [-1] * n
+        last = -1
+        for k in range(n - 1, -1, -1):
+            if len(words[k]) == 1:
+                if last < 0:
+                    last = k
+                spaced[k] = last
+            else:
+                last = -1
         found: list[tuple[int, int, tuple, bool]] = []  # (first word, last word, matches, standalone)
         root = self._trie
         grow = self._grow
@@ -352,9 +368,18 @@ class Matcher:
                 node = root[word] = grow(None, words, i, i)
             j = i
             end = min(n, i + MAX_SPAN_ATOMS)
+            inside_until = spaced[i - 1] if i else -1  # spans ending before it lie inside a run
             while node is not _STOP:
-                if node[1]:
-                    found.extend((i, j, matches, standalone) for matches, standalone in node[1])
+                if j < inside_until:
+                    readings = node[9]
+                    if readings is None:
+                        readings = self._exact_readings(node, words, i, j)
+                else:
+                    readings = node[1]
+                    if readings is None:
+                        readings = self._readings(node, words, i, j)
+                if readings:
+                    found.extend((i, j, matches, standalone) for matches, standalone in readings)
                 j += 1
                 if j == end:
                     break
@@ -382,10 +407,12 @@ class Matcher:
         """The trie node for the run ``words[i..j]`` (``parent``: the node for ``words[i..j-1]``),
         or ``_STOP`` when no longer run from ``i`` can match.
 
-        A node is ``[children, matches, key length, long words, blocked, prefix cut,
-        foreign, foreign in all, key of a blocked run]``: *foreign* counts the characters that no mark key has
-        (model numbers, sizes) in the words a mark glued to an affix cannot cut off.  Each
-        costs a whole edit, and no mark may carry more than ``FOREIGN_LIMIT`` of them.
+        A node is ``[children, readings, key length, long words, blocked, prefix cut,
+        foreign, foreign in all, key of a blocked run, exact readings]``; the readings
+        are None until ``_readings`` or ``_exact_readings`` judges them.  *Foreign* counts
+        the characters that no mark key has (model numbers, sizes) in the words a mark
+        glued to an affix cannot cut off.  Each costs a whole edit, and no mark may carry
+        more than ``FOREIGN_LIMIT`` of them.
         """
         self._trie_nodes += 1
         if self._trie_nodes > TRIE_SIZE:
@@ -411,7 +438,6 @@ class Matcher:
         max_len = index.max_len + 2
         if total > max_len + 12:
             return _STOP
-        matches: list[tuple[tuple, bool]] = []
         joined = None  # the run's key, kept while only an exact key can match
         if blocked and j > i:
             # An ordinary word no mark uses: only the mark itself, written out, can match,
@@ -424,23 +450,46 @@ class Matcher:
                 joined = "".join(self._atom_info(w)[1] for w in words[i:j + 1])
             if not index.begins_key(joined):
                 return _STOP
+            readings = ()
             if joined in index.by_key:
                 found = self._span_matches(tuple(self._atom_info(w)[0] for w in words[i:j + 1]))
                 if found:
-                    matches.append((found, True))
-        else:
-            if blocked:
-                joined = key
-            parts = tuple(self._atom_info(w)[0] for w in words[i:j + 1])
-            if total <= max_len and every < FOREIGN_LIMIT:
-                found = self._span_matches(parts)
+                    readings = ((found, True),)
+            return [None, readings, total, long_atoms, blocked, prefix, fixed, every, joined, readings]
+        if blocked:
+            joined = key
+        return [None, None, total, long_atoms, blocked, prefix, fixed, every, joined, None]
+
+    def _readings(self, node: list, words: list[str], i: int, j: int) -> tuple:
+        """The readings of the run ``words[i..j]`` (its trie node ``node``): the marks its
+        words stand for, and marks glued to an affix in its first or last word."""
+        index = self.index
+        atom_info = self._atom_info
+        parts = tuple(atom_info(w)[0] for w in words[i:j + 1])
+        readings = []
+        if node[2] <= index.max_len + 2 and node[7] < FOREIGN_LIMIT:
+            found = self._span_matches(parts)
+            if found:
+                readings.append((found, True))
+        if (atom_info(words[j])[5] or node[5]) and node[3] <= index.max_words:
+            glued = self._affix_matches(parts)
+            if glued:
+                readings.append((tuple((form, reasons, weak) for form, _, reasons, weak in glued), False))
+        node[1] = readings = tuple(readings)
+        return readings
+
+    def _exact_readings(self, node: list, words: list[str], i: int, j: int) -> tuple:
+        """The readings of a run inside a longer run of spaced-out letters: only a mark
+        (or alias) whose key the letters spell exactly."""
+        readings = ()
+        if not node[7]:
+            atom_info = self._atom_info
+            if "".join(atom_info(w)[1] for w in words[i:j + 1]) in self.index.by_key:
+                found = self._span_matches(tuple(atom_info(w)[0] for w in words[i:j + 1]))
                 if found:
-                    matches.append((found, True))
-            if (suffixed or prefix) and long_atoms <= index.max_words:
-                glued = self._affix_matches(parts)
-                if glued:
-                    matches.append((tuple((form, reasons, weak) for form, _, reasons, weak in glued), False))
-        return [None, tuple(matches), total, long_atoms, blocked, prefix, fixed, every, joined]
+                    readings = ((found, True),)
+        node[9] = readings
+        return readings
 
     def _atom_info(self, atom: str) -> tuple[str, str, int, bool, bool, bool, bool, int]:
         """What ``_find`` needs of one word, cached (words repeat across a batch far more
