@@ -87,10 +87,14 @@ class Recordation:
 
     def covers_hs(self, hs_code: str) -> bool:
         """True when ``hs_code`` falls under the HS scope (an empty scope covers all)."""
-        if not self.hs_scope:
+        scope = self.hs_scope
+        if not scope:
             return True
         code = hs_code if hs_code.isdigit() else "".join(ch for ch in hs_code if ch.isdigit())
-        return any(code.startswith(p) or p.startswith(code) and len(code) >= 2 for p in self.hs_scope)
+        if code.startswith(tuple(scope)):
+            return True
+        # A code shorter than a scope entry is covered when it begins that entry.
+        return 2 <= len(code) < max(map(len, scope)) and any(p.startswith(code) for p in scope)
 
     def to_record(self) -> dict[str, str]:
         """The recordation as flat strings, in SPEC column order (lists joined by ``;``)."""

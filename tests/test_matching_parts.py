@@ -132,6 +132,14 @@ def test_stem():
 
 # ------------------------------------------------------------------ goods
 
+def test_hs_scope_covers_codes_under_its_prefixes():
+    r = rec("ZORVEX", hs_scope=("6403", "61"))
+    assert r.covers_hs("640399") and r.covers_hs("6109.10") and r.covers_hs("61")
+    assert r.covers_hs("64")  # a short code that begins a scope entry
+    assert not r.covers_hs("640411") and not r.covers_hs("6") and not r.covers_hs("8471")
+    assert rec("ZORVEX").covers_hs("8471")  # no scope: everything
+
+
 def test_goods_inside_scope():
     verdict, chapter = goods_verdict(description_words("LEATHER ANKLE BOOTS"), scope_chapters(("6403",)))
     assert verdict == "in" and chapter == "64"

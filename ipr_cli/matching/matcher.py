@@ -15,7 +15,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from typing import Iterable, NamedTuple
 
 from ..models import DeclarationLine, Hit, Recordation, ScreeningContext, Verdict
@@ -64,9 +64,9 @@ _STOP = object()  # a trie node past which no run can match
 FOREIGN_LIMIT = 4
 
 
-@dataclass(frozen=True)
-class Finding:
-    """A form of a mark found in one field value, judged on the text alone."""
+class Finding(NamedTuple):
+    """A form of a mark found in one field value, judged on the text alone (a tuple:
+    a batch's findings are made, sent between processes and read by the million)."""
 
     form: Form
     start: int
@@ -75,10 +75,13 @@ class Finding:
     reasons: tuple[Reason, ...]
     needs_corroboration: int    # NONE, CONTEXT (goods in scope, brand column) or BRAND_ONLY
     standalone: bool            # the match is a whole word of the text
+    text_score: float           # 100 plus the points of the reasons
 
-    @cached_property  # a finding is cached with its text and scored for every line
-    def text_score(self) -> float:
-        return 100.0 + sum(r.points for r in self.reasons)
+
+def _finding(form: Form, start: int, end: int, matched_text: str, reasons: tuple[Reason, ...],
+             needs_corroboration: int, standalone: bool) -> Finding:
+    return Finding(form, start, end, matched_text, reasons, needs_corroboration, standalone,
+                   100.0 + sum(r.points for r in reasons))
 
 
 class _Rules(NamedTuple):
@@ -185,8 +188,7 @@ class Matcher:
             self._form_ids = {id(form): k for k, form in enumerate(self.index.forms)}
         ids = self._form_ids
         return [  # not cached: the caller caches
-            tuple((ids[id(f.form)], f.start, f.end, f.matched_text, f.reasons, f.needs_corroboration, f.standalone)
-                  for f in self._find(t))
+            tuple((ids[id(f.form)], *f[1:]) for f in self._find(t))
             for t in texts
         ]
 
@@ -399,7 +401,7 @@ class Matcher:
             for i, j, matches, standalone in found:
                 start, end = spans[i][0], spans[j][1]
                 for form, reasons, weak in matches:
-                    out.append(Finding(form, start, end, text[start:end], reasons, weak, standalone))
+                    out.append(_finding(form, start, end, text[start:end], reasons, weak, standalone))
         out.extend(self._native_findings(text))
         return out
 
@@ -715,7 +717,7 @@ class Matcher:
             standalone = not is_cjk(before) and not is_cjk(after)
             weak = CONTEXT if len(form.key) <= 2 else NONE  # two characters: often an ordinary word
             reasons = (Reason("alias", 0.0, f"registered alias {form.text}"),)
-            out.append(Finding(form, start, end, text[start:end], reasons, weak, standalone))
+            out.append(_finding(form, start, end, text[start:end], reasons, weak, standalone))
         return out
 
 
