@@ -94,17 +94,19 @@ def screen_files(
 
     started = time.perf_counter()
     readers = [DeclarationReader(path, encoding=encoding, columns=columns, strict=strict) for path in files]
-    matcher = Matcher(recordations, context=context, cache_dir=cache_dir)
-    pool = _Workers(matcher, default_workers() if workers is None else workers)
-    # The matcher's memos grow to millions of objects and hold no reference cycles:
-    # collecting cycles as often as Python does by default would scan them over and
-    # over (a sixth of the run's time), so it is done rarely while screening.
+    # The index and the matcher's memos grow to millions of objects and hold no
+    # reference cycles: collecting cycles as often as Python does by default would scan
+    # them over and over (a sixth of the run's time), so it is done rarely here.
     thresholds = gc.get_threshold()
     gc.set_threshold(*GC_THRESHOLDS)
+    pool = None
     try:
+        matcher = Matcher(recordations, context=context, cache_dir=cache_dir)
+        pool = _Workers(matcher, default_workers() if workers is None else workers)
         yield from _screen_readers(files, readers, matcher, pool, as_of, min_score, summary, progress)
     finally:
-        pool.close()
+        if pool is not None:
+            pool.close()
         gc.set_threshold(*thresholds)
     summary.duration_s = time.perf_counter() - started
 

@@ -7,6 +7,7 @@ several batches in flight and a field cache small enough to be cleared mid-run.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import multiprocessing
 
@@ -101,6 +102,10 @@ def test_index_cache_gives_the_same_index(tmp_path, monkeypatch):
     same(index_mod.MarkIndex(recordations, cache_dir=cache))  # built and saved
     (saved,) = cache.glob("index-*.marshal")
     same(index_mod.MarkIndex(recordations, cache_dir=cache))  # loaded
+    copies = [dataclasses.replace(r, mark="".join(list(r.mark)), aliases=tuple("".join(list(a)) for a in r.aliases))
+              for r in recordations]
+    same(index_mod.MarkIndex(copies, cache_dir=cache))  # the same marks in other objects: loaded
+    assert cache.glob("index-*.marshal") and saved.exists()
     saved.write_bytes(b"not an index")
     same(index_mod.MarkIndex(recordations, cache_dir=cache))  # corrupt: built again
     fewer = recordations[:-1]
