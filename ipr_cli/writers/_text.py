@@ -101,9 +101,15 @@ def _escape_json_unsafe(match: re.Match[str]) -> str:
     return "\\u%04x" % ord(match.group())
 
 
+_ONE_LINE = json.JSONEncoder(ensure_ascii=False, default=json_default)  # made once: a run writes many
+
+
 def dumps(value: Any, *, indent: int | None = None) -> str:
     """JSON text, UTF-8 friendly (``ensure_ascii=False``), safe to split on lines."""
-    text = json.dumps(value, ensure_ascii=False, indent=indent, default=json_default)
+    if indent is None:
+        text = _ONE_LINE.encode(value)
+    else:
+        text = json.dumps(value, ensure_ascii=False, indent=indent, default=json_default)
     return _JSON_UNSAFE.sub(_escape_json_unsafe, text)
 
 
