@@ -267,16 +267,17 @@ def test_text_that_is_one_mark_exactly_is_not_a_typo_of_its_neighbour():
     assert sorted(flagged(near, "VORTANEX DRILL WITH VORTANIX CASE", "846721")) == ["R-A", "R-B"]
 
 
-def test_letters_inside_a_longer_spaced_run_are_read_only_exactly():
-    """A stretch in the middle of spaced-out letters is part of the words around it:
-    not a typo of a short mark (in a large register every stretch is near some mark)."""
+def test_letters_from_the_middle_of_a_spaced_run_are_read_only_exactly():
+    """A stretch that begins in the middle of spaced-out letters is part of a word
+    before it: not a typo of a mark (in a large register every stretch is near one)."""
     m = Matcher([rec("R-MILO", "MILO"), rec("R-RANEX", "RANEX"), rec("R-KORVAL", "KORVAL")])
-    # "M I N O" (one letter from MILO) and "R A N E" sit strictly inside the runs
+    # "M I N O" (one letter from MILO), "R A N E" and "K O R V E L" begin inside their runs
     assert flagged(m, "SHOES", brand="R O M I N O R E N T") == []
     assert flagged(m, "T.R.A.N.E.S.T.O SHOES") == []
-    # the same stretch at either end of a run is still read loosely
+    assert flagged(m, "T O K O R V E L SHOES") == []
+    # a run's own beginning is read loosely, however the run goes on
     assert flagged(m, "R A N E X O L SHOES") == ["R-RANEX"]
-    assert flagged(m, "T O K O R V A L SHOES") == ["R-KORVAL"]
-    assert flagged(m, "K O R V A I SHOES") == ["R-KORVAL"]
+    assert flagged(m, "K O R V E L SHOES") == ["R-KORVAL"]
     # and a mark spelt exactly is found anywhere in a run
     assert flagged(m, "B U Y K O R V A L N O W") == ["R-KORVAL"]
+    assert flagged(m, "T O K O R V A L SHOES") == ["R-KORVAL"]

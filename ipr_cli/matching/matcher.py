@@ -343,14 +343,15 @@ class Matcher:
         and a node's readings are judged the first time they are wanted); positions in
         the text are worked out only for the rare value with a finding.
 
-        Inside a run of spaced-out letters ("G O L D E N B R I G H T"), a span that
-        neither begins nor ends the run is read only as a mark written exactly: its
-        letters belong to the words around it, and read loosely every stretch of a long
-        run is a typo of some mark in a large register.
+        A span that begins inside a run of spaced-out letters ("G O L D E N B R I G H T")
+        is read only as a mark written exactly: its first letters belong to a word
+        before it, and read loosely every stretch of a long run is a typo of some mark
+        in a large register.  (A run's loose readings begin where the run begins.)
         """
         words = words_of(text)
         n = len(words)
-        # spaced[k]: for a one-letter word, the last word of its run of one-letter words.
+        # spaced[k]: for a one-letter word, the last word of its run of one-letter words
+        # (so a span from word i begins inside a run when spaced[i - 1] >= i).
         spaced = [-1] * n
         last = -1
         for k in range(n - 1, -1, -1):
@@ -370,9 +371,9 @@ class Matcher:
                 node = root[word] = grow(None, words, i, i)
             j = i
             end = min(n, i + MAX_SPAN_ATOMS)
-            inside_until = spaced[i - 1] if i else -1  # spans ending before it lie inside a run
+            inside = i > 0 and spaced[i - 1] >= i
             while node is not _STOP:
-                if j < inside_until:
+                if inside:
                     readings = node[9]
                     if readings is None:
                         readings = self._exact_readings(node, words, i, j)
