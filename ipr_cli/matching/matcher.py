@@ -143,22 +143,26 @@ class Matcher:
             findings = found.__getitem__
         on = line.date or default_date
         active = self._active(on)
+        hs = line.hs_code
+        if not hs.isdigit():
+            hs = "".join(ch for ch in hs if ch.isdigit())
+        # Goods outside a recordation's HS scope refuse every finding of it on this line:
+        # tested here, before the best finding of each recordation is chosen and judged.
+        scoped = len(hs) >= 2
+        recordations = self.recordations
         best: dict[int, tuple[float, Finding, str]] = {}
         for field_name, text in (("description", line.description), ("brand", line.brand)):
             if not text:
                 continue
             for finding in findings(text):
                 rec = finding.form.rec
-                if not active[rec]:
+                if not active[rec] or scoped and not recordations[rec].covers_hs(hs):
                     continue
                 score = finding.text_score + (2.0 if field_name == "brand" else 0.0)
                 prev = best.get(rec)
                 if prev is None or score > prev[0]:
                     best[rec] = (score, finding, field_name)
         judged_all = []
-        hs = line.hs_code
-        if not hs.isdigit():
-            hs = "".join(ch for ch in hs if ch.isdigit())
         for rec_index, (text_score, finding, field_name) in best.items():
             judged = self._judge(line, on, rec_index, finding, field_name, hs)
             if judged is not None:
@@ -220,8 +224,9 @@ class Matcher:
                field_name: str, hs: str) -> tuple[Hit, bool] | None:
         """Apply the context rules to one finding; None when the line is not flagged.
 
-        ``hs``: the digits of the line's HS code.  The cheap refusals come first: in a
-        large register most findings are refused, and this runs for each of them.
+        ``hs``: the digits of the line's HS code (within the recordation's scope: see
+        ``screen``).  The cheap refusals come first: in a large register most findings
+        are refused, and this runs for each of them.
         """
         need = finding.needs_corroboration
         if need == BRAND_ONLY and field_name != "brand":
@@ -229,8 +234,6 @@ class Matcher:
         if round(min(100.0, finding.text_score)) < REVIEW_THRESHOLD:
             return None  # context reasons below add no points before this test
         rec = self.recordations[rec_index]
-        if len(hs) >= 2 and not rec.covers_hs(hs):
-            return None
         rules = self._rules[rec_index] or self._rules_of(rec_index)
         tally = Tally(list(finding.reasons))
         if field_name == "brand":
