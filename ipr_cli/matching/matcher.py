@@ -114,6 +114,7 @@ class Matcher:
         self._field_reused: set[str] = set()  # cached values met again since the last sweep
         self._atom_cache: dict[str, tuple[str, str, int, bool, bool, bool, bool, int]] = {}
         self._trie: dict[str, list | object] = {}  # see _find
+        self._native_cache: dict[str, list[tuple[int, int, Form]]] = {}  # see _native_findings
         self._trie_nodes = 0
         self._active_cache: dict[dt.date, list[bool]] = {}
         self._rules: list[_Rules | None] = [None] * len(self.recordations)  # see _rules_of
@@ -709,12 +710,21 @@ class Matcher:
         """Aliases in Hangul, Chinese or Japanese found inside the text, spaced or not."""
         if not self.index.native or text.isascii():
             return []
-        positions = [m.start() for m in CJK_CHAR.finditer(text)]
-        if not positions:
+        # The text's CJK characters run together; a batch repeats a few product words
+        # ("화장품"), so what they hold is remembered.
+        raw = "".join(CJK_CHAR.findall(text))
+        if not raw:
             return []
-        compact = "".join(fold(text[i]) for i in positions)
+        held = self._native_cache.get(raw)
+        if held is None:
+            if len(self._native_cache) >= SPAN_CACHE_SIZE:
+                _evict_oldest(self._native_cache)
+            held = self._native_cache[raw] = self.index.native_in("".join(fold(ch) for ch in raw))
+        if not held:
+            return []
+        positions = [m.start() for m in CJK_CHAR.finditer(text)]
         out = []
-        for s, e, form in self.index.native_in(compact):
+        for s, e, form in held:
             start, end = positions[s], positions[e - 1] + 1
             before = text[start - 1] if start > 0 else " "
             after = text[end] if end < len(text) else " "
