@@ -121,12 +121,13 @@ def _screen_readers(files, readers, matcher, pool, as_of, min_score, summary, pr
             if screening.suppressed:
                 summary.suppressed += 1
                 summary.suppressed_hits.extend(screening.suppressed)
-            hits = [h for h in screening.hits if h.score >= min_score]
-            if hits:
-                summary.lines_flagged += 1
-                for h in hits:
-                    summary.by_verdict[h.verdict.value] += 1
-                yield line, hits
+            if screening.hits:  # seldom: most lines carry no mark
+                hits = [h for h in screening.hits if h.score >= min_score]
+                if hits:
+                    summary.lines_flagged += 1
+                    for h in hits:
+                        summary.by_verdict[h.verdict.value] += 1
+                    yield line, hits
             if progress is not None and summary.lines_read % 512 == 0:
                 progress(path, reader.bytes_read, reader.bytes_total)
         summary.problems.extend((p.file, p.row, p.field, p.message) for p in reader.problems)

@@ -174,7 +174,7 @@ def test_allow_and_deny_lists():
     )
     m = Matcher(RECS, ctx)
     s = m.screen(line("ZORVEX SHOES", importer="KR5555555"), TODAY)
-    assert s.hits == [] and [h.recordation_id for h in s.suppressed] == ["R-ZORVEX"]
+    assert s.hits == () and [h.recordation_id for h in s.suppressed] == ["R-ZORVEX"]
     later = m.screen(line("ZORVEX SHOES", importer="KR5555555", date=dt.date(2027, 1, 1)), TODAY)
     assert ids(later) == ["R-ZORVEX"]
     plain_hit = m.screen(line("ZORVX SHOES", importer="KR7777777"), TODAY).hits[0]
@@ -222,10 +222,10 @@ def test_several_recordations_on_one_line_sorted(matcher):
 
 
 def test_empty_inputs():
-    assert Matcher([]).screen(line("ANYTHING"), TODAY).hits == []
+    assert Matcher([]).screen(line("ANYTHING"), TODAY).hits == ()
     m = Matcher(RECS)
-    assert m.screen(line(""), TODAY).hits == []
-    assert m.screen(line("x" * 100_000), TODAY).hits == []
+    assert m.screen(line(""), TODAY).hits == ()
+    assert m.screen(line("x" * 100_000), TODAY).hits == ()
 
 
 from hypothesis import given, settings  # noqa: E402

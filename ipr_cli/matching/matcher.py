@@ -13,7 +13,7 @@ import datetime as dt
 import itertools
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Iterable, NamedTuple
@@ -90,12 +90,16 @@ class _Rules(NamedTuple):
     origins: frozenset[str]         # authorized origins, upper case
 
 
-@dataclass
+@dataclass(frozen=True)
 class Screening:
-    """The result of screening one line: its hits, and hits an allow-list withheld."""
+    """The result of screening one line: its hits, and hits an allow-list withheld,
+    best first."""
 
-    hits: list[Hit] = field(default_factory=list)
-    suppressed: list[Hit] = field(default_factory=list)
+    hits: tuple[Hit, ...] = ()
+    suppressed: tuple[Hit, ...] = ()
+
+
+_CLEAN = Screening()  # the result of nearly every line, shared
 
 
 class Matcher:
@@ -136,11 +140,11 @@ class Matcher:
                 reused = self._field_reused
                 reused.add(description)
                 reused.add(brand)
-                return Screening()  # the common case: no mark anywhere in the text, known already
+                return _CLEAN  # the common case: no mark anywhere in the text, known already
             findings = self._findings
         else:
             if (not description or found[description] == ()) and (not brand or found[brand] == ()):
-                return Screening()
+                return _CLEAN
             findings = found.__getitem__
         on = line.date or default_date
         active = self._active(on)
@@ -168,14 +172,17 @@ class Matcher:
             judged = self._judge(line, on, rec_index, finding, field_name, hs)
             if judged is not None:
                 judged_all.append((text_score, finding, field_name, *judged))
-        result = Screening()
+        hits: list[Hit] = []
+        withheld: list[Hit] = []
         for text_score, finding, field_name, hit, suppressed in judged_all:
             if _outmatched(text_score, finding, field_name, judged_all):
                 continue
-            (result.suppressed if suppressed else result.hits).append(hit)
-        result.hits.sort(key=lambda h: (-h.score, h.recordation_id))
-        result.suppressed.sort(key=lambda h: (-h.score, h.recordation_id))
-        return result
+            (withheld if suppressed else hits).append(hit)
+        if not hits and not withheld:
+            return _CLEAN
+        hits.sort(key=lambda h: (-h.score, h.recordation_id))
+        withheld.sort(key=lambda h: (-h.score, h.recordation_id))
+        return Screening(tuple(hits), tuple(withheld))
 
     # ----------------------------------------------------------------- batch support
 
