@@ -189,17 +189,12 @@ def disguise(rnd: random.Random, mark: str) -> str:
         return mark
     if kind == 1:
         return mark.title()
-    if kind == 2:
-        opts = [i for i in idx if letters[i] in DIGITS]
+    if kind in (2, 3):  # one letter written as a digit, or as a Cyrillic look-alike
+        table = DIGITS if kind == 2 else CYRILLIC
+        opts = [i for i in idx if letters[i] in table]
         if opts:
             i = rnd.choice(opts)
-            letters[i] = DIGITS[letters[i]]
-        return "".join(letters)
-    if kind == 3:
-        opts = [i for i in idx if letters[i] in CYRILLIC]
-        if opts:
-            i = rnd.choice(opts)
-            letters[i] = CYRILLIC[letters[i]]
+            letters[i] = table[letters[i]]
         return "".join(letters)
     if kind == 4:
         return " ".join(c for c in mark if c != " ")

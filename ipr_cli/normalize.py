@@ -63,7 +63,8 @@ def is_cjk(ch: str) -> bool:
     )
 
 
-# The same ranges as ``is_cjk``, for searching whole strings at C speed.
+# The ranges of ``is_cjk`` (and kana extensions, half-width katakana), for searching
+# whole strings at C speed.
 CJK_CHAR = re.compile(
     "[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u9fff\uac00-\ud7af"
     "\uf900-\ufaff\u31f0-\u31ff\uff66-\uff9f]"
@@ -196,14 +197,14 @@ def letters_of(text: str) -> str:
 
 
 # A word: letters/digits, with symbols that stand for letters inside it ("CONVER$E").
-ATOM = re.compile(r"(?:[^\W_]+|[$@!|€](?=[^\W_]))+!?")
+_ATOM = re.compile(r"(?:[^\W_]+|[$@!|€](?=[^\W_]))+!?")
 _SCRIPT_RUN = re.compile(CJK_CHAR.pattern + "+|" + CJK_CHAR.pattern.replace("[", "[^", 1) + "+")
 
 
 def atoms(text: str) -> list[tuple[int, int]]:
     """The (start, end) positions of the words of ``text``; Latin and CJK runs are split apart."""
     out: list[tuple[int, int]] = []
-    for m in ATOM.finditer(text):
+    for m in _ATOM.finditer(text):
         start, end = m.span()
         word = m.group()
         if word.isascii() or CJK_CHAR.search(word) is None:
@@ -215,7 +216,7 @@ def atoms(text: str) -> list[tuple[int, int]]:
 
 def words(text: str) -> list[str]:
     """The words of ``text`` as ``atoms`` finds them, without their positions (faster)."""
-    found = ATOM.findall(text)
+    found = _ATOM.findall(text)
     if text.isascii() or CJK_CHAR.search(text) is None:
         return found
     out: list[str] = []

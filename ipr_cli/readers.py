@@ -1008,9 +1008,8 @@ def _header_list(headers: list[str]) -> str:
     return "headers " + ", ".join(repr(h) for h in shown) + more
 
 
-# The fields of a declaration line after file and row, in DeclarationLine order.
-_LINE_FIELDS = ("description", "declaration_id", "item_no", "date", "importer", "origin", "hs_code",
-                "brand", "quantity", "value", "currency")
+# The fields of a declaration line after file and row.
+_LINE_FIELDS = DeclarationLine._fields[2:]
 
 
 class DeclarationReader:

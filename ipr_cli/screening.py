@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import gc
 import hashlib
 import itertools
 import multiprocessing
@@ -89,8 +90,6 @@ def screen_files(
     """
     from .matching import Matcher
     from .readers import DeclarationReader
-
-    import gc
 
     started = time.perf_counter()
     readers = [DeclarationReader(path, encoding=encoding, columns=columns, strict=strict) for path in files]
@@ -203,8 +202,6 @@ class _Workers:
 
     def _start(self) -> None:
         global _WORKER_MATCHER
-        import gc
-
         _WORKER_MATCHER = self.matcher
         gc.collect()
         gc.freeze()  # the index stays shared with the workers (copy-on-write), not copied
@@ -214,8 +211,6 @@ class _Workers:
     def close(self) -> None:
         global _WORKER_MATCHER
         if self.pool is not None:
-            import gc
-
             self.pool.terminate()
             self.pool.join()
             self.pool = None

@@ -361,17 +361,6 @@ class Matcher:
         """
         words = words_of(text)
         n = len(words)
-        # spaced[k]: for a one-letter word, the last word of its run of one-letter words
-        # (so a span from word i begins inside a run when spaced[i - 1] >= i).
-        spaced = [-1] * n
-        last = -1
-        for k in range(n - 1, -1, -1):
-            if len(words[k]) == 1:
-                if last < 0:
-                    last = k
-                spaced[k] = last
-            else:
-                last = -1
         found: list[tuple[int, int, tuple, bool]] = []  # (first word, last word, matches, standalone)
         root = self._trie
         grow = self._grow
@@ -382,7 +371,7 @@ class Matcher:
                 node = root[word] = grow(None, words, i, i)
             j = i
             end = min(n, i + MAX_SPAN_ATOMS)
-            inside = i > 0 and spaced[i - 1] >= i
+            inside = i > 0 and len(word) == 1 and len(words[i - 1]) == 1  # within spaced-out letters
             while node is not _STOP:
                 if inside:
                     readings = node[9]
@@ -464,11 +453,7 @@ class Matcher:
                 joined = "".join(self._atom_info(w)[1] for w in words[i:j + 1])
             if not index.begins_key(joined):
                 return _STOP
-            readings = ()
-            if joined in index.by_key:
-                found = self._span_matches(tuple(self._atom_info(w)[0] for w in words[i:j + 1]))
-                if found:
-                    readings = ((found, True),)
+            readings = self._spelt(joined, words, i, j)
             return [None, readings, total, long_atoms, blocked, prefix, fixed, every, joined, readings]
         if blocked:
             joined = key
@@ -497,13 +482,18 @@ class Matcher:
         (or alias) whose key the letters spell exactly."""
         readings = ()
         if not node[7]:
-            atom_info = self._atom_info
-            if "".join(atom_info(w)[1] for w in words[i:j + 1]) in self.index.by_key:
-                found = self._span_matches(tuple(atom_info(w)[0] for w in words[i:j + 1]))
-                if found:
-                    readings = ((found, True),)
+            readings = self._spelt("".join(self._atom_info(w)[1] for w in words[i:j + 1]), words, i, j)
         node[9] = readings
         return readings
+
+    def _spelt(self, key: str, words: list[str], i: int, j: int) -> tuple:
+        """The readings of the run ``words[i..j]`` when only a mark spelt exactly counts:
+        none unless its key ``key`` is a mark's."""
+        if key in self.index.by_key:
+            found = self._span_matches(tuple(self._atom_info(w)[0] for w in words[i:j + 1]))
+            if found:
+                return ((found, True),)
+        return ()
 
     def _atom_info(self, atom: str) -> tuple[str, str, int, bool, bool, bool, bool, int]:
         """What ``_find`` needs of one word, cached (words repeat across a batch far more
