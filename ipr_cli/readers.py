@@ -46,6 +46,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import itertools
 import json
 import operator
 import os
@@ -222,6 +223,7 @@ _COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _PLAIN_NUM = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 _COMMA_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 _DOT_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?")
+_new_tuple = tuple.__new__
 _DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009'_]")
 
@@ -333,27 +335,41 @@ def _cell_text(value: Any) -> str:
 
 
 class _Source(io.RawIOBase):
-    """A read-once byte stream: an already-read ``prefix``, then the rest; counts bytes."""
+    """A read-once byte stream: an already-read ``prefix``, then the rest; counts bytes.
 
-    def __init__(self, f: IO[bytes], prefix: bytes, owned: bool) -> None:
+    ``drop_nul``: leave out NUL bytes (padding some exports carry), for an encoding
+    in which a NUL byte is always the NUL character (any but UTF-16 and UTF-32).
+    """
+
+    def __init__(self, f: IO[bytes], prefix: bytes, owned: bool, drop_nul: bool = False) -> None:
         super().__init__()
         self._f = f
         self._prefix = memoryview(prefix)
         self._owned = owned
+        self.drops_nul = drop_nul
         self.count = 0
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, b: Any) -> int:
-        if self._prefix:
-            n = min(len(b), len(self._prefix))
-            b[:n] = self._prefix[:n]
-            self._prefix = self._prefix[n:]
-        else:
-            n = self._f.readinto(b) or 0
-        self.count += n
-        return n
+        while True:
+            if self._prefix:
+                n = min(len(b), len(self._prefix))
+                b[:n] = self._prefix[:n]
+                self._prefix = self._prefix[n:]
+            else:
+                n = self._f.readinto(b) or 0
+            self.count += n
+            if not self.drops_nul or not n:
+                return n
+            block = bytes(b[:n])
+            if b"\x00" not in block:
+                return n
+            block = block.replace(b"\x00", b"")
+            if block:  # (a block of nothing but NULs is read past: 0 would mean the end)
+                b[:len(block)] = block
+                return len(block)
 
     def close(self) -> None:
         if self._owned and not self._f.closed:
@@ -548,8 +564,12 @@ class _Format:
             self.op.f.close()
 
 
-def _text_stream(op: _Opened, encoding: str, newline: str | None) -> tuple[_Source, io.TextIOWrapper]:
-    raw = _Source(op.f, op.sample, op.owned)
+def _text_stream(op: _Opened, encoding: str, newline: str | None,
+                 drop_nul: bool = False) -> tuple[_Source, io.TextIOWrapper]:
+    """A text stream over the file; ``drop_nul``: without NUL bytes where they can only
+    be NUL characters (the caller strips them from the text otherwise)."""
+    nul_is_byte = not codecs.lookup(encoding).name.startswith(("utf-16", "utf-32"))
+    raw = _Source(op.f, op.sample, op.owned, drop_nul=drop_nul and nul_is_byte)
     text = io.TextIOWrapper(io.BufferedReader(raw, 64 * 1024), encoding=encoding,
                             errors=_ERRORS, newline=newline)
     return raw, text
@@ -562,10 +582,10 @@ class _CsvFormat(_Format):
     def __init__(self, op: _Opened, encoding: str) -> None:
         super().__init__(op)
         self.encoding = encoding
-        self.stream, self._text = _text_stream(op, encoding, newline="")
+        self.stream, self._text = _text_stream(op, encoding, newline="", drop_nul=True)
         if csv.field_size_limit() < _FIELD_LIMIT:
             csv.field_size_limit(_FIELD_LIMIT)
-        lines = _strip_nul(self._text)
+        lines: Iterator[str] = self._text if self.stream.drops_nul else _strip_nul(self._text)
         first = self._peek_first_line(lines)
         delimiter = None
         if first is not None:
@@ -576,7 +596,7 @@ class _CsvFormat(_Format):
             else:
                 delimiter = _sniff_delimiter(first)
         pending = [first] if first is not None else []
-        self._reader = csv.reader(_chain(pending, lines), delimiter=delimiter or ",",
+        self._reader = csv.reader(itertools.chain(pending, lines), delimiter=delimiter or ",",
                                   quotechar='"', doublequote=True, strict=False)
         self.headers = self._read_header()
 
@@ -629,11 +649,6 @@ class _CsvFormat(_Format):
 def _strip_nul(lines: Iterator[str]) -> Iterator[str]:
     for line in lines:
         yield line.replace("\x00", "") if "\x00" in line else line
-
-
-def _chain(first: list[str], rest: Iterator[str]) -> Iterator[str]:
-    yield from first
-    yield from rest
 
 
 def _sniff_delimiter(line: str) -> str:
@@ -1120,7 +1135,7 @@ class DeclarationReader:
                     values = None
                 else:
                     cells.append("")
-                    values = [v.strip() for v in pick(cells)]
+                    values = map(str.strip, pick(cells))
                 if values is None:
                     self._problem(row, "", _NOT_UNICODE if fmt.keyed else "undecodable bytes (not valid in this encoding)")
                     continue
@@ -1177,11 +1192,15 @@ class DeclarationReader:
                 except ValueError as exc:
                     self._problem(row, "date", f"{exc}; the line is kept without a date", skipped=False)
         if quantity_text:
-            quantity = self._number(row, "quantity", quantity_text)
+            # A plain number is the common case: read here, without _number's detours.
+            quantity = Decimal(quantity_text) if _PLAIN_NUM.fullmatch(quantity_text) and len(quantity_text) <= 40 \
+                else self._number(row, "quantity", quantity_text)
         if value_text:
-            value = self._number(row, "value", value_text)
-        return DeclarationLine(self.file, row, description, declaration_id, item_no, date, importer,
-                               origin.upper(), hs_code, brand, quantity, value, currency.upper())
+            value = Decimal(value_text) if _PLAIN_NUM.fullmatch(value_text) and len(value_text) <= 40 \
+                else self._number(row, "value", value_text)
+        # tuple.__new__ itself: the named tuple's own constructor is Python code.
+        return _new_tuple(DeclarationLine, (self.file, row, description, declaration_id, item_no, date, importer,
+                                            origin.upper(), hs_code, brand, quantity, value, currency.upper()))
 
     def _number(self, row: int, field: str, text: str) -> Decimal | None:
         try:

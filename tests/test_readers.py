@@ -450,6 +450,22 @@ def test_nul_bytes_are_removed(tmp_path):
     assert line.description == "shoes"
 
 
+def test_nul_padding_longer_than_a_read_block_is_removed(tmp_path):
+    # Whole blocks of NUL padding (as some exports leave) must not end the file early.
+    path = tmp_path / "padded.csv"
+    path.write_bytes(b"description,hs_code\n" + b"shoes,6403\n" * 1000 + bytes(300_000) + b"bags,4202\n")
+    lines, reader = _read(path)
+    assert len(lines) == 1001 and lines[-1].description == "bags"
+    assert not reader.problems
+
+
+def test_nul_characters_are_removed_from_utf16(tmp_path):
+    path = tmp_path / "nul16.csv"
+    path.write_bytes("description,hs_code\nsho\x00es,6403\n".encode("utf-16"))
+    (line,), _ = _read(path)
+    assert (line.description, line.hs_code) == ("shoes", "6403")
+
+
 def test_excel_sep_line(tmp_path):
     path = tmp_path / "sep.csv"
     path.write_text("sep=|\ndescription|value\nbag, brown|1,5\n", encoding="utf-8")
