@@ -11,6 +11,7 @@ import gc
 import hashlib
 import itertools
 import multiprocessing
+import operator
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -161,6 +162,8 @@ BATCH_LINES = 2_000
 IN_FLIGHT_PER_WORKER = 3
 
 _WORKER_MATCHER = None
+_DESCRIPTION = operator.attrgetter("description")
+_BRAND = operator.attrgetter("brand")
 
 
 def default_cache_dir() -> str:
@@ -251,24 +254,24 @@ class _Workers:
             except Exception as exc:  # a bad row with --strict: stop where one process would
                 failed = exc
             if batch:
-                found: dict[str, tuple] = {}
+                # The batch's distinct field values, in order (C-level: most repeat).
+                found: dict[str, tuple] = dict.fromkeys(map(_DESCRIPTION, batch))
+                found.update(dict.fromkeys(map(_BRAND, batch)))
+                found.pop("", None)
                 texts: list[str] = []
                 waiting: list[tuple[str, dict]] = []
-                for line in batch:
-                    for text in (line.description, line.brand):
-                        if not text or text in found:
-                            continue
-                        owner = pending.get(text)
-                        if owner is not None:
-                            waiting.append((text, owner))
-                            found[text] = ()  # filled in below, before the batch is screened
-                            continue
-                        got = cached(text)
-                        if got is None:
-                            texts.append(text)
-                            pending[text] = found
-                            got = ()
-                        found[text] = got
+                for text in found:
+                    owner = pending.get(text)
+                    if owner is not None:
+                        waiting.append((text, owner))
+                        found[text] = ()  # filled in below, before the batch is screened
+                        continue
+                    got = cached(text)
+                    if got is None:
+                        texts.append(text)
+                        pending[text] = found
+                        got = ()
+                    found[text] = got
                 job = self.pool.apply_async(_worker_find, (texts,)) if texts else None
                 queue.append((batch, found, texts, waiting, job))
             end = failed is not None or not batch
