@@ -366,15 +366,20 @@ class Matcher:
         found: list[tuple[int, int, tuple, bool]] = []  # (first word, last word, matches, standalone)
         root = self._trie
         grow = self._grow
-        for i in range(n):
-            word = words[i]
+        previous = ""
+        for i, word in enumerate(words):
             node = root.get(word)
             if node is None:
                 node = root[word] = grow(None, words, i, i)
+            inside = len(word) == 1 and len(previous) == 1  # within spaced-out letters
+            previous = word
+            if node is _STOP:
+                continue
             j = i
-            end = min(n, i + MAX_SPAN_ATOMS)
-            inside = i > 0 and len(word) == 1 and len(words[i - 1]) == 1  # within spaced-out letters
-            while node is not _STOP:
+            end = i + MAX_SPAN_ATOMS
+            if end > n:
+                end = n
+            while True:
                 if inside:
                     readings = node[9]
                     if readings is None:
@@ -397,6 +402,8 @@ class Matcher:
                     nxt = children.get(word)
                     if nxt is None:
                         nxt = children[word] = grow(node, words, i, j)
+                if nxt is _STOP:
+                    break
                 node = nxt
         out: list[Finding] = []
         if found:
