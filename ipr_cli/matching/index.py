@@ -151,13 +151,14 @@ def _deletion_index(forms: list[Form]) -> dict[str, str | set[str]]:
 # ----------------------------------------------------------------------------- cache
 #
 # Building the index of 100,000 recordations takes longer than screening a large file
-# against it, so a large index is kept in the per-user cache directory, named by a
+# against it, and that of 10,000 takes 0.4 s where loading it takes 0.15 s (before any
+# worker can start), so a large index is kept in the per-user cache directory, named by a
 # digest of everything it is built from: the marks and aliases in store order and the
 # source of the code (and word list) that derives forms and keys.  A changed
 # recordation, a new version or a corrupt file simply means building again.  Small
 # stores (every test) never touch the cache.
 
-CACHE_MIN_RECORDATIONS = 20_000
+CACHE_MIN_RECORDATIONS = 5_000
 _CACHE_FORMAT = 1
 
 
