@@ -91,7 +91,7 @@ def atomic_output(path: str | os.PathLike[str] | None) -> Iterator[TextIO]:
     stream: io.TextIOWrapper | None = None
     try:
         raw = _GuardedFile(fd, display)
-        stream = io.TextIOWrapper(io.BufferedWriter(raw), encoding="utf-8", newline="")
+        stream = io.TextIOWrapper(io.BufferedWriter(raw, 1 << 16), encoding="utf-8", newline="")
         yield stream
         try:
             stream.flush()
