@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import multiprocessing
+import os
 
 import pytest
 
@@ -108,10 +109,16 @@ def test_index_cache_gives_the_same_index(tmp_path, monkeypatch):
     assert cache.glob("index-*.marshal") and saved.exists()
     saved.write_bytes(b"not an index")
     same(index_mod.MarkIndex(recordations, cache_dir=cache))  # corrupt: built again
-    fewer = recordations[:-1]
-    index_mod.MarkIndex(fewer, cache_dir=cache)  # another set: another file, the old one dropped
-    assert len(list(cache.glob("index-*.marshal"))) == 1
-    assert not saved.exists()
+    # Other sets: other files, only the CACHE_KEEP used last kept (the first set's is
+    # used again on the way, so the oldest dropped is the second's).
+    index_mod.MarkIndex(recordations[:-1], cache_dir=cache)
+    second = max(cache.glob("index-*.marshal"), key=lambda p: p.stat().st_mtime_ns)
+    for n in range(2, index_mod.CACHE_KEEP + 1):
+        os.utime(saved)
+        same(index_mod.MarkIndex(recordations, cache_dir=cache))  # loaded: now the newest
+        index_mod.MarkIndex(recordations[:-n], cache_dir=cache)
+    assert len(list(cache.glob("index-*.marshal"))) == index_mod.CACHE_KEEP
+    assert saved.exists() and not second.exists()
 
 
 def test_strict_stops_at_the_same_row_with_workers(ipr, store, small_batches, tmp_path):

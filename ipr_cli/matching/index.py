@@ -159,6 +159,8 @@ def _deletion_index(forms: list[Form]) -> dict[str, str | set[str]]:
 # stores (every test) never touch the cache.
 
 CACHE_MIN_RECORDATIONS = 5_000
+# Indexes kept (the most recently used): a nightly job may screen against more than one store.
+CACHE_KEEP = 3
 _CACHE_FORMAT = 1
 
 
@@ -184,6 +186,8 @@ def _load_cache(path: Path):
     try:
         with open(path, "rb") as f:
             forms, by_delete = marshal.loads(f.read())  # one read: marshal.load(f) is slower
+        with contextlib.suppress(OSError):
+            os.utime(path)  # used now: kept before indexes used longer ago
         return [Form(*t) for t in forms], by_delete
     except (OSError, EOFError, ValueError, TypeError):
         return None
@@ -193,7 +197,8 @@ def _load_cache(path: Path):
 
 
 def _save_cache(path: Path, forms: list[Form], by_delete: dict) -> None:
-    """Write atomically, readable by the owner only; drop older indexes (disk is bounded)."""
+    """Write atomically, readable by the owner only; keep only the ``CACHE_KEEP`` indexes
+    used last (disk is bounded)."""
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         rows = [(f.rec, f.text, f.kind, f.key, f.fold, f.phon, f.words, f.common, f.native) for f in forms]
@@ -206,10 +211,14 @@ def _save_cache(path: Path, forms: list[Form], by_delete: dict) -> None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
+        others = []
         for old in path.parent.glob("index-*.marshal"):
             if old != path:
                 with contextlib.suppress(OSError):
-                    old.unlink()
+                    others.append((old.stat().st_mtime, old))
+        for _, old in sorted(others, reverse=True)[CACHE_KEEP - 1:]:
+            with contextlib.suppress(OSError):
+                old.unlink()
     except OSError:
         pass  # a cache that cannot be written is only a slower next run
 
