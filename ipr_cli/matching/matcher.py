@@ -60,6 +60,7 @@ FIELD_CACHE_SIZE = 2 * CACHE_SIZE
 SPAN_CACHE_SIZE = 50_000
 TRIE_SIZE = 60_000
 _STOP = object()  # a trie node past which no run can match
+_LEAF = object()  # the children of a trie node that no longer run can extend
 # A span holding this many characters that no mark key has is no mark: each costs a
 # whole edit (three already exceed the largest budget), and even a sound-alike must
 # be within three characters of the mark's length.
@@ -403,6 +404,8 @@ class Matcher:
                 if j == end:
                     break
                 children = node[0]
+                if children is _LEAF:
+                    break
                 word = words[j]
                 if children is None:
                     nxt = grow(node, words, i, j)
@@ -459,6 +462,10 @@ class Matcher:
         max_len = index.max_len + 2
         if total > max_len + 12:
             return _STOP
+        if fixed >= FOREIGN_LIMIT and not (suffixed or prefix):
+            # Too many characters no mark has (a model number) for any reading of this
+            # run, none of them in an affix to cut off, and every longer run has them too.
+            return _STOP
         joined = None  # the run's key, kept while only an exact key can match
         if blocked and j > i:
             # An ordinary word no mark uses: only the mark itself, written out, can match,
@@ -474,7 +481,11 @@ class Matcher:
             readings = self._spelt(joined, words, i, j)
             return [None, readings, total, long_atoms, blocked, prefix, fixed, every, joined, readings]
         if blocked:
+            # An ordinary word no mark uses begins a run: only a mark key it begins
+            # can go on (see above), and most begin none.
             joined = key
+            return [None if index.begins_key(key) else _LEAF, None, total, long_atoms, blocked,
+                    prefix, fixed, every, joined, None]
         return [None, None, total, long_atoms, blocked, prefix, fixed, every, joined, None]
 
     def _readings(self, node: list, words: list[str], i: int, j: int) -> tuple:
