@@ -115,20 +115,20 @@ def _screen_readers(files, readers, matcher, pool, as_of, min_score, summary, pr
     for path, reader in zip(files, readers):
         info = FileInfo(path=path, sha256=sha256_of(path))
         summary.files.append(info)
-        for line, screening in pool.screened(reader, as_of):
-            summary.lines_read += 1
-            info.lines += 1
-            if screening.suppressed:
-                summary.suppressed += 1
-                summary.suppressed_hits.extend(screening.suppressed)
-            if screening.hits:  # seldom: most lines carry no mark
+        for count, flagged in pool.screened(reader, as_of):
+            summary.lines_read += count
+            info.lines += count
+            for line, screening in flagged:  # seldom: most lines carry no mark
+                if screening.suppressed:
+                    summary.suppressed += 1
+                    summary.suppressed_hits.extend(screening.suppressed)
                 hits = [h for h in screening.hits if h.score >= min_score]
                 if hits:
                     summary.lines_flagged += 1
                     for h in hits:
                         summary.by_verdict[h.verdict.value] += 1
                     yield line, hits
-            if progress is not None and summary.lines_read % 512 == 0:
+            if progress is not None:
                 progress(path, reader.bytes_read, reader.bytes_total)
         summary.problems.extend((p.file, p.row, p.field, p.message) for p in reader.problems)
         if progress is not None:
@@ -158,6 +158,7 @@ def worst_verdict(summary: Summary) -> Verdict | None:
 PARALLEL_BYTES = 1 << 20
 GC_THRESHOLDS = (100_000, 50, 100)
 PARALLEL_AFTER = 5_000
+PROGRESS_LINES = 512  # lines screened between progress reports, without workers
 BATCH_LINES = 2_000
 IN_FLIGHT_PER_WORKER = 3
 
@@ -220,23 +221,37 @@ class _Workers:
             _WORKER_MATCHER = None
             gc.unfreeze()
 
-    def screened(self, reader, as_of: dt.date) -> Iterator[tuple[DeclarationLine, object]]:
-        """``(line, screening)`` for every line of ``reader``, in order."""
+    def screened(self, reader, as_of: dt.date) -> Iterator[tuple[int, list[tuple[DeclarationLine, object]]]]:
+        """``(lines, flagged)`` for each run of ``reader``'s lines, in order: how many
+        lines were screened, and ``(line, screening)`` for those with hits or hits
+        withheld (a clean line costs no more than its screening)."""
+        from .matching.matcher import CLEAN
+
         screen = self.matcher.screen
         lines = iter(reader)
         if self.enabled and self.pool is None and (reader.bytes_total or 0) >= PARALLEL_BYTES:
             self._start()
-        if self.enabled and self.pool is None:
-            for line in lines:
-                yield line, screen(line, as_of)
-                self.lines_seen += 1
-                if self.lines_seen >= PARALLEL_AFTER:
-                    self._start()
-                    break
-        if self.pool is None:
-            for line in lines:
-                yield line, screen(line, as_of)
-            return
+        while self.pool is None:
+            flagged = []
+            count = 0
+            failed = None
+            try:
+                for line in itertools.islice(lines, PROGRESS_LINES):
+                    count += 1
+                    screening = screen(line, as_of)
+                    if screening is not CLEAN:
+                        flagged.append((line, screening))
+            except Exception as exc:  # a bad row with --strict: the lines before it count
+                failed = exc
+            if count:
+                yield count, flagged
+            if failed is not None:
+                raise failed
+            if not count:
+                return
+            self.lines_seen += count
+            if self.enabled and self.lines_seen >= PARALLEL_AFTER:
+                self._start()
         matcher = self.matcher
         cached = matcher.cached
         # Each batch keeps the findings of its own field values until it is screened
@@ -283,8 +298,12 @@ class _Workers:
                         del pending[text]
                 for text, owner in waiting:
                     found[text] = owner[text]
+                flagged = []
                 for line in done:
-                    yield line, screen(line, as_of, found)
+                    screening = screen(line, as_of, found)
+                    if screening is not CLEAN:
+                        flagged.append((line, screening))
+                yield len(done), flagged
             if failed is not None:
                 raise failed
             if end:

@@ -102,7 +102,7 @@ class Screening:
     suppressed: tuple[Hit, ...] = ()
 
 
-_CLEAN = Screening()  # the result of nearly every line, shared
+CLEAN = Screening()  # the result of nearly every line, shared (test with ``is``)
 
 
 class Matcher:
@@ -146,11 +146,11 @@ class Matcher:
                 reused = self._field_reused
                 reused.add(description)
                 reused.add(brand)
-                return _CLEAN  # the common case: no mark anywhere in the text, known already
+                return CLEAN  # the common case: no mark anywhere in the text, known already
             findings = self._findings
         else:
             if (not description or found[description] == ()) and (not brand or found[brand] == ()):
-                return _CLEAN
+                return CLEAN
             findings = found.__getitem__
         on = line.date or default_date
         active = self._active(on)
@@ -191,7 +191,7 @@ class Matcher:
                 continue
             (withheld if suppressed else hits).append(hit)
         if not hits and not withheld:
-            return _CLEAN
+            return CLEAN
         hits.sort(key=lambda h: (-h.score, h.recordation_id))
         withheld.sort(key=lambda h: (-h.score, h.recordation_id))
         return Screening(tuple(hits), tuple(withheld))
