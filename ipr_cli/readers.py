@@ -1061,6 +1061,7 @@ class DeclarationReader:
             raise
         self._key_cache: dict[str, tuple[str, int] | None] = {}
         self._dates: dict[str, dt.date] = {}
+        self._numbers: dict[str, Decimal] = {}
         self._started = False
 
     @property
@@ -1191,23 +1192,28 @@ class DeclarationReader:
                         self._dates[date_text] = date
                 except ValueError as exc:
                     self._problem(row, "date", f"{exc}; the line is kept without a date", skipped=False)
+        numbers = self._numbers  # a batch repeats its quantities (and some values)
         if quantity_text:
-            # A plain number is the common case: read here, without _number's detours.
-            quantity = Decimal(quantity_text) if _PLAIN_NUM.fullmatch(quantity_text) and len(quantity_text) <= 40 \
-                else self._number(row, "quantity", quantity_text)
+            quantity = numbers.get(quantity_text)
+            if quantity is None:
+                quantity = self._number(row, "quantity", quantity_text)
         if value_text:
-            value = Decimal(value_text) if _PLAIN_NUM.fullmatch(value_text) and len(value_text) <= 40 \
-                else self._number(row, "value", value_text)
+            value = numbers.get(value_text)
+            if value is None:
+                value = self._number(row, "value", value_text)
         # tuple.__new__ itself: the named tuple's own constructor is Python code.
         return _new_tuple(DeclarationLine, (self.file, row, description, declaration_id, item_no, date, importer,
                                             origin.upper(), hs_code, brand, quantity, value, currency.upper()))
 
     def _number(self, row: int, field: str, text: str) -> Decimal | None:
         try:
-            return _parse_decimal(text)
+            number = _parse_decimal(text)
         except ValueError as exc:
             self._problem(row, field, f"{exc}; the line is kept without a {field}", skipped=False)
             return None
+        if len(self._numbers) < 4096:
+            self._numbers[text] = number
+        return number
 
 
 # --------------------------------------------------------------------------- recordations

@@ -482,10 +482,13 @@ class Matcher:
             return [None, readings, total, long_atoms, blocked, prefix, fixed, every, joined, readings]
         if blocked:
             # An ordinary word no mark uses begins a run: only a mark key it begins
-            # can go on (see above), and most begin none.
-            joined = key
-            return [None if index.begins_key(key) else _LEAF, None, total, long_atoms, blocked,
-                    prefix, fixed, every, joined, None]
+            # can go on (see above), and most begin none; such a word on its own is
+            # judged now, and is no node at all when it reads as no mark.
+            node = [None, None, total, long_atoms, blocked, prefix, fixed, every, key, None]
+            if index.begins_key(key):
+                return node
+            node[0] = _LEAF
+            return node if self._readings(node, words, i, j) else _STOP
         return [None, None, total, long_atoms, blocked, prefix, fixed, every, joined, None]
 
     def _readings(self, node: list, words: list[str], i: int, j: int) -> tuple:
