@@ -1194,23 +1194,22 @@ class DeclarationReader:
                     self._problem(row, "date", f"{exc}; the line is kept without a date", skipped=False)
         numbers = self._numbers  # a batch repeats its quantities (and some values)
         if quantity_text:
-            quantity = numbers.get(quantity_text)
-            if quantity is None:
-                quantity = self._number(row, "quantity", quantity_text)
+            quantity = numbers.get(quantity_text) or self._number(row, "quantity", quantity_text)
         if value_text:
-            value = numbers.get(value_text)
-            if value is None:
-                value = self._number(row, "value", value_text)
+            value = numbers.get(value_text) or self._number(row, "value", value_text)
         # tuple.__new__ itself: the named tuple's own constructor is Python code.
         return _new_tuple(DeclarationLine, (self.file, row, description, declaration_id, item_no, date, importer,
                                             origin.upper(), hs_code, brand, quantity, value, currency.upper()))
 
     def _number(self, row: int, field: str, text: str) -> Decimal | None:
-        try:
-            number = _parse_decimal(text)
-        except ValueError as exc:
-            self._problem(row, field, f"{exc}; the line is kept without a {field}", skipped=False)
-            return None
+        if len(text) <= 40 and _PLAIN_NUM.fullmatch(text):  # the common case, fast
+            number = Decimal(text)
+        else:
+            try:
+                number = _parse_decimal(text)
+            except ValueError as exc:
+                self._problem(row, field, f"{exc}; the line is kept without a {field}", skipped=False)
+                return None
         if len(self._numbers) < 4096:
             self._numbers[text] = number
         return number

@@ -298,11 +298,15 @@ class _Workers:
                         del pending[text]
                 for text, owner in waiting:
                     found[text] = owner[text]
+                # Only a line holding a value with findings needs the context rules.
+                marked = {text for text, findings in found.items() if findings}
                 flagged = []
-                for line in done:
-                    screening = screen(line, as_of, found)
-                    if screening is not CLEAN:
-                        flagged.append((line, screening))
+                if marked:
+                    for line in done:
+                        if line.description in marked or line.brand in marked:
+                            screening = screen(line, as_of, found)
+                            if screening is not CLEAN:
+                                flagged.append((line, screening))
                 yield len(done), flagged
             if failed is not None:
                 raise failed
