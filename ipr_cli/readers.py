@@ -45,6 +45,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import hashlib
 import io
 import itertools
 import json
@@ -348,6 +349,8 @@ class _Source(io.RawIOBase):
         self._owned = owned
         self.drops_nul = drop_nul
         self.count = 0
+        self.digest = hashlib.sha256()  # of every byte read: the file's, once at_end
+        self.at_end = False
 
     def readable(self) -> bool:
         return True
@@ -360,7 +363,10 @@ class _Source(io.RawIOBase):
                 self._prefix = self._prefix[n:]
             else:
                 n = self._f.readinto(b) or 0
+                self.at_end = not n
             self.count += n
+            if n:
+                self.digest.update(b[:n])
             if not self.drops_nul or not n:
                 return n
             block = bytes(b[:n])
@@ -1073,6 +1079,22 @@ class DeclarationReader:
     def encoding(self) -> str | None:
         """The text encoding used (``None`` for XLSX)."""
         return self._format.encoding
+
+    def sha256(self) -> str:
+        """The SHA-256 of the file ("" for standard input): of the bytes read when the
+        whole file was read through, else read again for it."""
+        if self.file == "-":
+            return ""
+        stream = self._format.stream
+        if stream is not None and stream.at_end:
+            return stream.digest.hexdigest()
+        if not os.path.isfile(self.file):
+            return ""  # a pipe cannot be read again
+        digest = hashlib.sha256()
+        with open(self.file, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest()
 
     # -- progress
     @property

@@ -8,7 +8,6 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import gc
-import hashlib
 import itertools
 import multiprocessing
 import operator
@@ -54,16 +53,6 @@ class Summary:
             "problems": list(self.problems),
             "duration_s": round(self.duration_s, 3),
         }
-
-
-def sha256_of(path: str) -> str:
-    if path == "-":
-        return ""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def screen_files(
@@ -113,7 +102,7 @@ def screen_files(
 
 def _screen_readers(files, readers, matcher, pool, as_of, min_score, summary, progress):
     for path, reader in zip(files, readers):
-        info = FileInfo(path=path, sha256=sha256_of(path))
+        info = FileInfo(path=path)
         summary.files.append(info)
         for count, flagged in pool.screened(reader, as_of):
             summary.lines_read += count
@@ -131,6 +120,7 @@ def _screen_readers(files, readers, matcher, pool, as_of, min_score, summary, pr
             if progress is not None:
                 progress(path, reader.bytes_read, reader.bytes_total)
         summary.problems.extend((p.file, p.row, p.field, p.message) for p in reader.problems)
+        info.sha256 = reader.sha256()
         if progress is not None:
             progress(path, reader.bytes_read, reader.bytes_total)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 
 import pytest
@@ -211,3 +212,11 @@ def test_saved_run_appears_in_runs_list(ipr, store):
     assert ipr("check", DECLARATIONS, "--format", "jsonl", "--quiet").exit_code == 0
     runs = json.loads(ipr("runs", "list", "--format", "json").stdout)
     assert len(runs) == 1 and runs[0]["lines_read"] == 25
+
+
+
+def test_saved_run_names_its_file_by_sha256(ipr, store):
+    assert ipr("check", DECLARATIONS, "--format", "jsonl", "--quiet").exit_code == 0
+    shown = json.loads(ipr("runs", "show", "latest", "--format", "json").stdout)
+    assert shown["files"] == [{"path": str(DECLARATIONS), "lines": 25,
+                               "sha256": hashlib.sha256(DECLARATIONS.read_bytes()).hexdigest()}]

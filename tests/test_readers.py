@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
+import itertools
 import json
 import sys
 import tracemalloc
@@ -464,6 +466,20 @@ def test_nul_characters_are_removed_from_utf16(tmp_path):
     path.write_bytes("description,hs_code\nsho\x00es,6403\n".encode("utf-16"))
     (line,), _ = _read(path)
     assert (line.description, line.hs_code) == ("shoes", "6403")
+
+
+@pytest.mark.parametrize("lines_read", [None, 1])
+def test_sha256_is_the_files_whether_read_through_or_not(tmp_path, lines_read):
+    # Read through, the digest is of the bytes read (no second pass over the file);
+    # stopped early, the file is read again for it.
+    import hashlib
+    import itertools
+
+    path = tmp_path / "decl.csv"
+    path.write_bytes(b"\xef\xbb\xbfdescription,hs_code\n" + b"shoes,6403\n" * 50_000 + b"bags\x00,4202\n")
+    reader = DeclarationReader(str(path))
+    list(itertools.islice(reader, lines_read))
+    assert reader.sha256() == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def test_excel_sep_line(tmp_path):
