@@ -22,7 +22,7 @@ from ..models import DeclarationLine, Hit, Recordation, ScreeningContext, Verdic
 from ..normalize import CACHE_SIZE, CJK_CHAR, atoms, char_letter, fold, is_cjk, phonetic, plain, skeleton_variants
 from ..normalize import words as words_of
 from .features import describe_lookalikes, describe_ops, has_misread, typo_distance, typo_estimate
-from .goods import chapter_name, chapter_stats, description_words, goods_verdict, scope_chapters
+from .goods import chapter_name, description_words, goods_verdict, scope_chapters
 from .index import Form, MarkIndex, edit_budget
 from .lexicon import is_affix_word, is_word
 from .scorer import (
@@ -114,7 +114,6 @@ class Matcher:
         self.context = context or ScreeningContext()
         # cache_dir: where a large index may be kept between runs (see index.py).
         self.index = MarkIndex(self.recordations, cache_dir=cache_dir)
-        chapter_stats()  # build the goods statistics now, not on the first line
         self._span_cache: dict[tuple[str, ...], tuple[tuple[Form, tuple[Reason, ...], int], ...]] = {}
         self._affix_cache: dict[tuple[str, ...], tuple[tuple[Form, int, tuple[Reason, ...], int], ...]] = {}
         self._field_cache: dict[str, tuple[Finding, ...]] = {}
