@@ -182,12 +182,13 @@ class Matcher:
         for rec_index, (text_score, finding, field_name) in best.items():
             judged = self._judge(line, on, rec_index, finding, field_name, hs)
             if judged is not None:
-                judged_all.append((text_score, finding, field_name, *judged))
+                judged_all.append((text_score, finding, field_name, rec_index, judged))
         hits: list[Hit] = []
         withheld: list[Hit] = []
-        for text_score, finding, field_name, hit, suppressed in judged_all:
+        for text_score, finding, field_name, rec_index, (tally, force_review, suppressed) in judged_all:
             if _outmatched(text_score, finding, field_name, judged_all):
                 continue
+            hit = self._hit(line, rec_index, finding, field_name, tally, force_review)
             (withheld if suppressed else hits).append(hit)
         if not hits and not withheld:
             return CLEAN
@@ -219,7 +220,8 @@ class Matcher:
         """Cache findings computed by a worker (``find_texts``); returns them as ``Finding``s."""
         self._make_room(len(texts))
         forms = self.index.forms
-        findings = [tuple(Finding(forms[k], *rest) for k, *rest in compact) for compact in found]
+        findings = [tuple(Finding(forms[k], *rest) for k, *rest in compact) if compact else ()
+                    for compact in found]
         self._field_cache.update(zip(texts, findings))
         self._field_reused.update(texts)  # met in this batch: kept by the next sweep
         return findings
@@ -240,8 +242,9 @@ class Matcher:
         return cached
 
     def _judge(self, line: DeclarationLine, on: dt.date, rec_index: int, finding: Finding,
-               field_name: str, hs: str) -> tuple[Hit, bool] | None:
-        """Apply the context rules to one finding; None when the line is not flagged.
+               field_name: str, hs: str) -> tuple[Tally, bool, bool] | None:
+        """Apply the context rules to one finding: ``(tally, forced to review, withheld by
+        the allow list)``, or None when the line is not flagged.
 
         ``hs``: the digits of the line's HS code (within the recordation's scope: see
         ``screen``).  The cheap refusals come first: in a large register most findings
@@ -303,14 +306,6 @@ class Matcher:
                 why = f": {entry.reason}" if entry.reason else ""
                 tally.add("deny", DENY_BONUS, f"importer {line.importer.strip()} on deny list{why}")
                 break
-        score = tally.score
-        verdict = Verdict.HIT if score >= HIT_THRESHOLD and not force_review else Verdict.REVIEW
-        hit = Hit(
-            file=line.file, row=line.row, declaration_id=line.declaration_id, item_no=line.item_no,
-            recordation_id=rec.recordation_id, mark=rec.mark, holder=rec.holder,
-            score=score, verdict=verdict, matched_text=finding.matched_text,
-            reasons=tally.texts(), field=field_name, span=(finding.start, finding.end),
-        )
         for entry in self.context.allow:
             if entry.recordation_id != rec.recordation_id:
                 continue
@@ -320,8 +315,21 @@ class Matcher:
                 continue
             if entry.until is not None and on > entry.until:
                 continue
-            return hit, True
-        return hit, False
+            return tally, force_review, True
+        return tally, force_review, False
+
+    def _hit(self, line: DeclarationLine, rec_index: int, finding: Finding, field_name: str,
+             tally: Tally, force_review: bool) -> Hit:
+        """The hit of a judged finding (made only for the findings no other outmatches)."""
+        rec = self.recordations[rec_index]
+        score = tally.score
+        verdict = Verdict.HIT if score >= HIT_THRESHOLD and not force_review else Verdict.REVIEW
+        return Hit(
+            file=line.file, row=line.row, declaration_id=line.declaration_id, item_no=line.item_no,
+            recordation_id=rec.recordation_id, mark=rec.mark, holder=rec.holder,
+            score=score, verdict=verdict, matched_text=finding.matched_text,
+            reasons=tally.texts(), field=field_name, span=(finding.start, finding.end),
+        )
 
     def _rules_of(self, rec_index: int) -> _Rules:
         """The context rules of one recordation in the form ``_judge`` tests them (made
@@ -782,7 +790,7 @@ def _outmatched(text_score: float, finding: Finding, field_name: str, judged: li
     """True when the same words read as another mark more closely: in a large register
     many marks lie one edit apart, and text that is one mark exactly is not a typo of
     its neighbours (ties are kept: the officer sees both)."""
-    for other_score, other, other_field, _, _ in judged:
+    for other_score, other, other_field, _, _ in judged:  # (text score, finding, field, rec, judgement)
         if (
             other_field == field_name
             and other.form.rec != finding.form.rec
