@@ -1218,7 +1218,11 @@ class DeclarationReader:
         if quantity_text:
             quantity = numbers.get(quantity_text) or self._number(row, "quantity", quantity_text)
         if value_text:
-            value = numbers.get(value_text) or self._number(row, "value", value_text)
+            value = numbers.get(value_text)
+            if value is None:
+                digits = value_text.replace(".", "", 1)  # the common case inline: 12.50
+                value = Decimal(value_text) if digits.isdigit() and digits.isascii() and len(digits) <= 40 \
+                    else self._number(row, "value", value_text)
         # tuple.__new__ itself: the named tuple's own constructor is Python code.
         return _new_tuple(DeclarationLine, (self.file, row, description, declaration_id, item_no, date, importer,
                                             origin.upper(), hs_code, brand, quantity, value, currency.upper()))
