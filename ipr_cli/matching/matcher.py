@@ -57,7 +57,7 @@ RIVAL_MARGIN = 10.0
 # measured on the synthetic batch of benchmarks/speed.py: a day's batch judges some
 # 50,000 distinct spans, and twice this trie cost 5 MiB more for 8 % less search time.
 # The field cache lives in the main process, which holds less than a worker: 60,000
-# values there send 10 % fewer to the workers than 40,000 and stay under a worker's peak.
+# values there send 6 % fewer to the workers than 40,000 and stay under a worker's peak.
 FIELD_CACHE_SIZE = 3 * CACHE_SIZE
 SPAN_CACHE_SIZE = 50_000
 TRIE_SIZE = 60_000
