@@ -110,9 +110,15 @@ def goods_verdict(words: list[tuple[str, float]], chapters: frozenset[str]) -> t
     Each known word votes with its chapter distribution, weighted by its place and by
     how concentrated it is; 'out' needs most of the vote elsewhere and little inside.
     """
+    return verdict_of(goods_votes(words), chapters)
+
+
+def goods_votes(words: list[tuple[str, float]]) -> tuple[dict[str, float], float, bool]:
+    """The votes of weighted description words (see ``goods_verdict``): per chapter, in
+    all, and whether the first phrase names known goods (not just materials after it)."""
     total: dict[str, float] = defaultdict(float)
     weight_sum = 0.0
-    goods_named = False  # a known word in the first phrase, not just materials after it
+    goods_named = False
     for w, place in words:
         dist = word_chapters(w)
         if not dist:
@@ -125,6 +131,12 @@ def goods_verdict(words: list[tuple[str, float]], chapters: frozenset[str]) -> t
         for ch, p in dist.items():
             if ch != _SUPPORT:
                 total[ch] += weight * p
+    return dict(total), weight_sum, goods_named
+
+
+def verdict_of(votes: tuple[dict[str, float], float, bool], chapters: frozenset[str]) -> tuple[str, str]:
+    """``goods_verdict`` from the words' votes (``goods_votes``)."""
+    total, weight_sum, goods_named = votes
     if weight_sum <= 0:
         return "unknown", ""
     mass_in = sum(v for ch, v in total.items() if ch in chapters) / weight_sum

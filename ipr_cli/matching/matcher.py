@@ -22,7 +22,7 @@ from ..models import DeclarationLine, Hit, Recordation, ScreeningContext, Verdic
 from ..normalize import CACHE_SIZE, CJK_CHAR, atoms, char_letter, fold, is_cjk, phonetic, plain, skeleton_variants
 from ..normalize import words as words_of
 from .features import describe_lookalikes, describe_ops, has_misread, typo_distance, typo_estimate
-from .goods import chapter_name, description_words, goods_verdict, scope_chapters
+from .goods import chapter_name, description_words, goods_votes, scope_chapters, verdict_of
 from .index import Form, MarkIndex, edit_budget
 from .lexicon import is_affix_word, is_word
 from .scorer import (
@@ -61,6 +61,7 @@ RIVAL_MARGIN = 10.0
 FIELD_CACHE_SIZE = 3 * CACHE_SIZE
 SPAN_CACHE_SIZE = 50_000
 TRIE_SIZE = 60_000
+VOTES_CACHE_SIZE = 2_000  # descriptions' goods votes (a dict each): see _goods_votes
 _STOP = object()  # a trie node past which no run can match
 _LEAF = object()  # the children of a trie node that no longer run can extend
 # A span holding this many characters that no mark key has is no mark: each costs a
@@ -123,6 +124,7 @@ class Matcher:
         self._atom_cache: dict[str, tuple[str, str, int, bool, bool, bool, bool, int]] = {}
         self._trie: dict[str, list | object] = {}  # see _find
         self._native_cache: dict[str, list[tuple[int, int, Form]]] = {}  # see _native_findings
+        self._votes_cache: dict[str, tuple] = {}  # see _goods_votes
         self._trie_nodes = 0
         self._active_cache: dict[dt.date, list[bool]] = {}
         self._rules: list[_Rules | None] = [None] * len(self.recordations)  # see _rules_of
@@ -268,8 +270,7 @@ class Matcher:
             corroborated = corroborated or bool(rec.hs_scope) or (
                 finding.standalone and not finding.form.common)
         elif rec.hs_scope:
-            words = self._other_words(line.description, finding, field_name)
-            verdict, chapter = goods_verdict(words, rules.chapters)
+            verdict, chapter = verdict_of(self._goods_votes(line.description, finding, field_name), rules.chapters)
             if verdict == "out":
                 return None
             if verdict == "in":
@@ -295,8 +296,8 @@ class Matcher:
         elif origins and origin and origin not in origins:
             tally.add("origin", ORIGIN_BONUS,
                       f"origin {origin} outside authorized origins ({', '.join(sorted(origins))})")
-        unit = _unit_value(line)
-        if (unit is not None and rec.min_unit_value is not None and rec.currency
+        unit = _unit_value(line) if rec.min_unit_value is not None and rec.currency else None
+        if (unit is not None
                 and line.currency.strip().upper() == rec.currency.strip().upper()
                 and unit < rec.min_unit_value):
             tally.add("unit_value", UNIT_VALUE_BONUS,
@@ -345,12 +346,18 @@ class Matcher:
         self._rules[rec_index] = rules
         return rules
 
-    def _other_words(self, description: str, finding: Finding, field_name: str) -> list[tuple[str, float]]:
-        """The description's words outside the matched span: what the goods are."""
+    def _goods_votes(self, description: str, finding: Finding, field_name: str):
+        """What the description's words outside the matched span say the goods are
+        (``goods_votes``); remembered, as the findings of many marks share a span."""
         text = description or ""
         if field_name == "description":
             text = text[:finding.start] + " " + text[finding.end:]
-        return description_words(text)
+        votes = self._votes_cache.get(text)
+        if votes is None:
+            if len(self._votes_cache) >= VOTES_CACHE_SIZE:
+                _evict_oldest(self._votes_cache)
+            votes = self._votes_cache[text] = goods_votes(description_words(text))
+        return votes
 
     # ----------------------------------------------------------------- text findings
 
