@@ -149,10 +149,10 @@ PARALLEL_BYTES = 1 << 20
 GC_THRESHOLDS = (100_000, 50, 100)
 PARALLEL_AFTER = 5_000
 PROGRESS_LINES = 512  # lines screened between progress reports, without workers
-# Large batches, one per worker at a time: fewer messages for the pool's threads to
-# pass (they contend with this process for the interpreter), and the workers are kept
+# Large batches, one per worker at a time: less work per line in this process (a
+# batch's values are gathered, sent and remembered together), and the workers are kept
 # busy while this process reads the next batch.  (Measured on the synthetic batch of
-# benchmarks/speed.py: 2,000 lines with 3 in flight per worker took 8 % longer.)
+# benchmarks/speed.py: 2,000 lines with 3 in flight per worker took 5-8 % longer.)
 BATCH_LINES = 10_000
 IN_FLIGHT_PER_WORKER = 1
 
