@@ -224,7 +224,6 @@ _COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _PLAIN_NUM = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 _COMMA_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 _DOT_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?")
-_new_tuple = tuple.__new__
 _DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009'_]")
 
@@ -1031,6 +1030,7 @@ def _header_list(headers: list[str]) -> str:
 
 # The fields of a declaration line after file and row.
 _LINE_FIELDS = DeclarationLine._fields[2:]
+_new_tuple = tuple.__new__  # (a named tuple's own constructor is Python code)
 
 
 class DeclarationReader:
@@ -1214,28 +1214,21 @@ class DeclarationReader:
                         self._dates[date_text] = date
                 except ValueError as exc:
                     self._problem(row, "date", f"{exc}; the line is kept without a date", skipped=False)
-        numbers = self._numbers  # a batch repeats its quantities (and some values)
+        numbers = self._numbers  # a batch repeats its quantities
         if quantity_text:
             quantity = numbers.get(quantity_text) or self._number(row, "quantity", quantity_text)
-        if value_text:
-            value = numbers.get(value_text)
-            if value is None:
-                digits = value_text.replace(".", "", 1)  # the common case inline: 12.50
-                value = Decimal(value_text) if digits.isdigit() and digits.isascii() and len(digits) <= 40 \
-                    else self._number(row, "value", value_text)
-        # tuple.__new__ itself: the named tuple's own constructor is Python code.
+        if value_text:  # mostly distinct: _parse_decimal's common case read here, without two calls
+            value = Decimal(value_text) if len(value_text) <= 40 and _PLAIN_NUM.fullmatch(value_text) \
+                else self._number(row, "value", value_text)
         return _new_tuple(DeclarationLine, (self.file, row, description, declaration_id, item_no, date, importer,
                                             origin.upper(), hs_code, brand, quantity, value, currency.upper()))
 
     def _number(self, row: int, field: str, text: str) -> Decimal | None:
-        if len(text) <= 40 and _PLAIN_NUM.fullmatch(text):  # the common case, fast
-            number = Decimal(text)
-        else:
-            try:
-                number = _parse_decimal(text)
-            except ValueError as exc:
-                self._problem(row, field, f"{exc}; the line is kept without a {field}", skipped=False)
-                return None
+        try:
+            number = _parse_decimal(text)
+        except ValueError as exc:
+            self._problem(row, field, f"{exc}; the line is kept without a {field}", skipped=False)
+            return None
         if len(self._numbers) < 4096:
             self._numbers[text] = number
         return number

@@ -128,9 +128,6 @@ class Matcher:
         self._trie_nodes = 0
         self._active_cache: dict[dt.date, list[bool]] = {}
         self._rules: list[_Rules | None] = [None] * len(self.recordations)  # see _rules_of
-        # Each recordation's HS scope as (prefixes, longest), None for an empty one.
-        self._scopes = [(tuple(r.hs_scope), max(map(len, r.hs_scope))) if r.hs_scope else None
-                        for r in self.recordations]
         self._form_ids: dict[int, int] | None = None  # see find_texts
 
     # ----------------------------------------------------------------- public API
@@ -163,21 +160,15 @@ class Matcher:
         # Goods outside a recordation's HS scope refuse every finding of it on this line:
         # tested here, before the best finding of each recordation is chosen and judged.
         scoped = len(hs) >= 2
-        scopes = self._scopes
+        recordations = self.recordations
         best: dict[int, tuple[float, Finding, str]] = {}
         for field_name, text in (("description", line.description), ("brand", line.brand)):
             if not text:
                 continue
             for finding in findings(text):
                 rec = finding.form.rec
-                if not active[rec]:
+                if not active[rec] or scoped and not recordations[rec].covers_hs(hs):
                     continue
-                if scoped:
-                    scope = scopes[rec]
-                    # Recordation.covers_hs, for a code of digits: the common refusal, inline.
-                    if scope is not None and not hs.startswith(scope[0]) and not (
-                            len(hs) < scope[1] and any(p.startswith(hs) for p in scope[0])):
-                        continue
                 score = finding.text_score + (2.0 if field_name == "brand" else 0.0)
                 prev = best.get(rec)
                 if prev is None or score > prev[0]:
