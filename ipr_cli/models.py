@@ -91,10 +91,15 @@ class Recordation:
         if not scope:
             return True
         code = hs_code if hs_code.isdigit() else "".join(ch for ch in hs_code if ch.isdigit())
-        if code.startswith(tuple(scope)):
+        if code.startswith(scope if scope.__class__ is tuple else tuple(scope)):
             return True
         # A code shorter than a scope entry is covered when it begins that entry.
-        return 2 <= len(code) < max(map(len, scope)) and any(p.startswith(code) for p in scope)
+        n = len(code)
+        if n >= 2:
+            for entry in scope:
+                if len(entry) > n and entry.startswith(code):
+                    return True
+        return False
 
     def to_record(self) -> dict[str, str]:
         """The recordation as flat strings, in SPEC column order (lists joined by ``;``)."""

@@ -62,6 +62,7 @@ FIELD_CACHE_SIZE = 3 * CACHE_SIZE
 SPAN_CACHE_SIZE = 50_000
 TRIE_SIZE = 60_000
 VOTES_CACHE_SIZE = 2_000  # descriptions' goods votes (a dict each): see _goods_votes
+_IN_BRAND = Reason("brand", 0.0, "mark in brand column")
 _STOP = object()  # a trie node past which no run can match
 _LEAF = object()  # the children of a trie node that no longer run can extend
 # A span holding this many characters that no mark key has is no mark: each costs a
@@ -162,20 +163,24 @@ class Matcher:
         scoped = len(hs) >= 2
         recordations = self.recordations
         best: dict[int, tuple[float, Finding, str]] = {}
-        for field_name, text in (("description", line.description), ("brand", line.brand)):
+        for field_name, text, bonus in (("description", description, 0.0), ("brand", brand, 2.0)):
             if not text:
                 continue
             for finding in findings(text):
                 rec = finding.form.rec
-                if not active[rec] or scoped and not recordations[rec].covers_hs(hs):
-                    continue
-                score = finding.text_score + (2.0 if field_name == "brand" else 0.0)
+                score = finding.text_score + bonus
                 prev = best.get(rec)
                 if prev is None or score > prev[0]:
                     best[rec] = (score, finding, field_name)
+        # The line's own facts, once: the context rules test them for each recordation.
+        facts = (line.importer.strip().casefold(), line.origin.strip().upper())
         judged_all = []
         for rec_index, (text_score, finding, field_name) in best.items():
-            judged = self._judge(line, on, rec_index, finding, field_name, hs)
+            # (A recordation not in force on the date, or whose HS scope the goods are
+            # outside, refuses all its findings alike: tested once, for its best.)
+            if not active[rec_index] or scoped and not recordations[rec_index].covers_hs(hs):
+                continue
+            judged = self._judge(line, on, rec_index, finding, field_name, hs, facts)
             if judged is not None:
                 judged_all.append((text_score, finding, field_name, rec_index, judged))
         hits: list[Hit] = []
@@ -237,13 +242,14 @@ class Matcher:
         return cached
 
     def _judge(self, line: DeclarationLine, on: dt.date, rec_index: int, finding: Finding,
-               field_name: str, hs: str) -> tuple[Tally, bool, bool] | None:
+               field_name: str, hs: str, facts: tuple[str, str]) -> tuple[Tally, bool, bool] | None:
         """Apply the context rules to one finding: ``(tally, forced to review, withheld by
         the allow list)``, or None when the line is not flagged.
 
         ``hs``: the digits of the line's HS code (within the recordation's scope: see
-        ``screen``).  The cheap refusals come first: in a large register most findings
-        are refused, and this runs for each of them.
+        ``screen``); ``facts``: the line's importer (case-folded) and origin (upper
+        case).  The cheap refusals come first: in a large register most findings are
+        refused, and this runs for each of them.
         """
         need = finding.needs_corroboration
         if need == BRAND_ONLY and field_name != "brand":
@@ -254,7 +260,7 @@ class Matcher:
         rules = self._rules[rec_index] or self._rules_of(rec_index)
         tally = Tally(list(finding.reasons))
         if field_name == "brand":
-            tally.add("brand", 0.0, "mark in brand column")
+            tally.reasons.append(_IN_BRAND)
         corroborated = field_name == "brand"
         if len(hs) >= 2:
             # Goods inside a stated scope corroborate; an empty scope says nothing.
@@ -275,8 +281,7 @@ class Matcher:
         if need == CONTEXT and not corroborated:
             return None
         force_review = False
-        importer = line.importer.strip().casefold()
-        origin = line.origin.strip().upper()
+        importer, origin = facts
         origins = rules.origins
         if importer and importer in rules.importers:
             if not origins or origin in origins:

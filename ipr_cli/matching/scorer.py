@@ -7,6 +7,7 @@ the reasons sorted by weight *are* the explanation an officer reads.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 # A line scoring at least HIT_THRESHOLD is held for inspection; at least
 # REVIEW_THRESHOLD, it is shown for review; below, it is not flagged.
@@ -37,9 +38,9 @@ UNIT_VALUE_BONUS = 8.0
 DENY_BONUS = 10.0
 
 
-@dataclass(frozen=True)
-class Reason:
-    """One applied rule: its name, its points (negative lowers the score) and its words."""
+class Reason(NamedTuple):
+    """One applied rule: its name, its points (negative lowers the score) and its words
+    (a tuple: findings carry them between processes by the thousand)."""
 
     name: str
     points: float
@@ -57,13 +58,9 @@ class Tally:
 
     @property
     def score(self) -> int:
-        total = 100.0 + sum(r.points for r in self.reasons)
+        total = 100.0 + sum([r.points for r in self.reasons])
         return max(0, min(100, round(total)))
 
     def texts(self) -> tuple[str, ...]:
         """The reasons in plain words: disguise first, then context, largest effect first."""
-        seen: list[str] = []
-        for r in self.reasons:
-            if r.text and r.text not in seen:
-                seen.append(r.text)
-        return tuple(seen)
+        return tuple(dict.fromkeys([r.text for r in self.reasons if r.text]))
