@@ -297,7 +297,7 @@ def measure_check(decl: Path, db: Path, out: Path, workers: int | None) -> tuple
     args = ["check", str(decl), "--format", "jsonl", "--output", str(out), "--quiet", "--no-save"]
     if workers:
         args += ["--workers", str(workers)]
-    # The index cache (used from 20,000 recordations on) lives in the temp dir too:
+    # The index cache (used from 5,000 recordations on) lives in the temp dir too:
     # cold on the first run against a store, warm on the next, as on a nightly job.
     env = {**os.environ, "IPR_DB": str(db), "IPR_CACHE_DIR": str(db.parent / "cache")}
     started = time.perf_counter()

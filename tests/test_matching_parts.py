@@ -11,6 +11,7 @@ from ipr_cli.matching.features import describe_lookalikes, describe_ops, has_mis
 from ipr_cli.matching.goods import chapter_name, description_words, goods_verdict, scope_chapters
 from ipr_cli.matching.index import MarkIndex, deletions, edit_budget, forms_of, undouble
 from ipr_cli.matching.lexicon import is_affix_word, is_compound_word, is_word, stem
+from ipr_cli.matching.matcher import FieldCache
 from ipr_cli.matching.scorer import HIT_THRESHOLD, REVIEW_THRESHOLD, Tally, edit_penalty
 from ipr_cli.models import Recordation
 
@@ -166,3 +167,15 @@ def test_tally_and_thresholds():
     assert t.score == 88 and t.texts() == ("one letter left out", "origin CN outside authorized origins (VN)")
     assert REVIEW_THRESHOLD < HIT_THRESHOLD <= 100
     assert edit_penalty(4) > edit_penalty(7) > edit_penalty(12)
+
+
+def test_field_cache_keeps_values_met_again_through_a_flood_of_new_ones():
+    cache = FieldCache(10)
+    cache.add(["MEN'S T-SHIRT", "BLACK XL"], [(), ()])
+    assert cache.get("MEN'S T-SHIRT") == ()  # met again: protected
+    cache.add([f"ONE-OFF {i}" for i in range(100)], [()] * 100)
+    assert len(cache) <= 10
+    assert cache.get("MEN'S T-SHIRT") == ()
+    assert cache.get("BLACK XL") is None  # met once, then forgotten
+    assert cache.get("ONE-OFF 99") == ()
+    assert cache.get("ONE-OFF 0") is None

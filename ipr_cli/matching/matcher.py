@@ -9,6 +9,7 @@ line. No database, no printing.
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import itertools
 import re
@@ -56,8 +57,9 @@ RIVAL_MARGIN = 10.0
 # memo per entry; a larger one is faster on a long batch but costs that bound.  Sizes
 # measured on the synthetic batch of benchmarks/speed.py: a day's batch judges some
 # 50,000 distinct spans, and twice this trie cost 5 MiB more for 8 % less search time.
-# The field cache lives in the main process, which holds less than a worker: 60,000
-# values there send 6 % fewer to the workers than 40,000 and stay under a worker's peak.
+# The field cache (see FieldCache) lives in the main process, which holds less than a
+# worker: 60,000 values there stay under a worker's peak; 100,000 would send 2 % fewer
+# values to the workers for 18 MiB more.
 FIELD_CACHE_SIZE = 3 * CACHE_SIZE
 SPAN_CACHE_SIZE = 50_000
 TRIE_SIZE = 60_000
@@ -120,8 +122,7 @@ class Matcher:
         self.index = MarkIndex(self.recordations, cache_dir=cache_dir)
         self._span_cache: dict[tuple[str, ...], tuple[tuple[Form, tuple[Reason, ...], int], ...]] = {}
         self._affix_cache: dict[tuple[str, ...], tuple[tuple[Form, int, tuple[Reason, ...], int], ...]] = {}
-        self._field_cache: dict[str, tuple[Finding, ...]] = {}
-        self._field_reused: set[str] = set()  # cached values met again since the last sweep
+        self._field_cache = FieldCache(FIELD_CACHE_SIZE)
         self._atom_cache: dict[str, tuple[str, str, int, bool, bool, bool, bool, int]] = {}
         self._trie: dict[str, list | object] = {}  # see _find
         self._native_cache: dict[str, list[tuple[int, int, Form]]] = {}  # see _native_findings
@@ -142,11 +143,8 @@ class Matcher:
         """
         description, brand = line.description, line.brand
         if found is None:
-            cache = self._field_cache
-            if (not description or cache.get(description) == ()) and (not brand or cache.get(brand) == ()):
-                reused = self._field_reused
-                reused.add(description)
-                reused.add(brand)
+            cached = self._field_cache.get
+            if (not description or cached(description) == ()) and (not brand or cached(brand) == ()):
                 return CLEAN  # the common case: no mark anywhere in the text, known already
             findings = self._findings
         else:
@@ -200,10 +198,7 @@ class Matcher:
 
     def cached(self, text: str) -> tuple[Finding, ...] | None:
         """The text-only findings of ``text`` when they are cached, else None."""
-        found = self._field_cache.get(text)
-        if found is not None:
-            self._field_reused.add(text)
-        return found
+        return self._field_cache.get(text)
 
     def find_texts(self, texts: Iterable[str]) -> list[tuple[tuple, ...]]:
         """The text-only findings of each field value (what a worker process computes),
@@ -218,19 +213,11 @@ class Matcher:
 
     def remember(self, texts: list[str], found: Iterable[tuple[tuple, ...]]) -> list[tuple[Finding, ...]]:
         """Cache findings computed by a worker (``find_texts``); returns them as ``Finding``s."""
-        self._make_room(len(texts))
         forms = self.index.forms
         findings = [tuple(Finding(forms[k], *rest) for k, *rest in compact) if compact else ()
                     for compact in found]
-        self._field_cache.update(zip(texts, findings))
-        self._field_reused.update(texts)  # met in this batch: kept by the next sweep
+        self._field_cache.add(texts, findings)
         return findings
-
-    def _make_room(self, wanted: int = 1) -> None:
-        """Keep the field cache bounded: when full, keep only the values met again since
-        the last sweep (a batch's common descriptions), up to half of it."""
-        if len(self._field_cache) + wanted > FIELD_CACHE_SIZE:
-            _sweep(self._field_cache, self._field_reused, FIELD_CACHE_SIZE)
 
     # ----------------------------------------------------------------- context
 
@@ -360,11 +347,8 @@ class Matcher:
     def _findings(self, text: str) -> tuple[Finding, ...]:
         cached = self._field_cache.get(text)
         if cached is None:
-            self._make_room()
             cached = tuple(self._find(text))
-            self._field_cache[text] = cached
-        else:
-            self._field_reused.add(text)
+            self._field_cache.add((text,), (cached,))
         return cached
 
     def _find(self, text: str) -> list[Finding]:
@@ -814,13 +798,46 @@ def _evict_oldest(cache: dict) -> None:
         del cache[key]
 
 
-def _sweep(cache: dict, reused: set, size: int) -> None:
-    """Empty a full memo but for the entries met again since the last sweep (up to half):
-    memory stays bounded and a batch's common descriptions and words stay cached."""
-    keep = [(k, cache[k]) for k in reused if k in cache][: size // 2]
-    cache.clear()
-    cache.update(keep)
-    reused.clear()
+class FieldCache:
+    """The findings of the field values met lately, bounded: a segmented LRU.
+
+    Most of a day's distinct descriptions occur once, and a plain LRU would let them
+    push out the ones that keep coming back.  A value enters on probation (oldest
+    forgotten first); met again, it moves to the protected part, kept in order of use,
+    whose oldest go back to probation when it is full.  (On the synthetic day of
+    benchmarks/speed.py this sends a tenth fewer values to the workers than emptying
+    a full memo but for the values met again since it was last emptied.)
+    """
+
+    def __init__(self, size: int) -> None:
+        self.protected_size = max(1, size * 2 // 5)
+        self.probation_size = max(1, size - self.protected_size)
+        self._protected: collections.OrderedDict[str, tuple] = collections.OrderedDict()
+        self._probation: collections.OrderedDict[str, tuple] = collections.OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._protected) + len(self._probation)
+
+    def get(self, text: str) -> tuple | None:
+        protected = self._protected
+        found = protected.get(text)
+        if found is not None:
+            protected.move_to_end(text)
+            return found
+        found = self._probation.pop(text, None)
+        if found is not None:
+            protected[text] = found
+            if len(protected) > self.protected_size:
+                demoted, its_findings = protected.popitem(last=False)
+                self.add((demoted,), (its_findings,))
+        return found
+
+    def add(self, texts: Iterable[str], findings: Iterable[tuple]) -> None:
+        """Cache the findings of values not cached yet."""
+        probation = self._probation
+        probation.update(zip(texts, findings))
+        for _ in range(len(probation) - self.probation_size):
+            probation.popitem(last=False)
 
 
 _QUANTITY = re.compile(
