@@ -247,7 +247,7 @@ class _Workers:
             if self.enabled and self.lines_seen >= PARALLEL_AFTER:
                 self._start()
         matcher = self.matcher
-        cached = matcher.cached
+        cached = matcher.field_cache.get  # findings of a value, or None when not cached
         # Each batch keeps the findings of its own field values until it is screened
         # (the cache may have forgotten them by then); a value that an earlier batch in
         # flight has sent is filled in from that batch's when it comes back.

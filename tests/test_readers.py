@@ -683,13 +683,14 @@ def test_streaming_memory_does_not_grow_with_file_length(tmp_path):
     ("text", "expected"),
     [("12", "12"), ("-3.5", "-3.5"), (".5", "0.5"), ("1,234.50", "1234.50"),
      ("1.234,50", "1234.50"), ("1,234", "1234"), ("1,234,567", "1234567"), ("12,5", "12.5"),
-     ("1.234", "1.234"), ("1.234.567", "1234567"), ("1 234,5", "1234.5"), ("1'234.50", "1234.50")],
+     ("1.234", "1.234"), ("1.234.567", "1234567"), ("1 234,5", "1234.5"), ("1'234.50", "1234.50"),
+     ("+7", "7"), ("12.", "12"), ("\u0661\u0662", "12")],
 )
 def test_parse_decimal(text, expected):
     assert _parse_decimal(text) == Decimal(expected)
 
 
-@pytest.mark.parametrize("text", ["ten", "1e5", "NaN", "Infinity", "1,2,3", "1.2.3,4,5", "$5", "1" * 50])
+@pytest.mark.parametrize("text", ["ten", "1e5", "NaN", "Infinity", "1,2,3", "1.2.3,4,5", "$5", "1" * 50, "\u00b2", "."])
 def test_parse_decimal_rejects(text):
     with pytest.raises(ValueError):
         _parse_decimal(text)

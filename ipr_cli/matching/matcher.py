@@ -122,7 +122,8 @@ class Matcher:
         self.index = MarkIndex(self.recordations, cache_dir=cache_dir)
         self._span_cache: dict[tuple[str, ...], tuple[tuple[Form, tuple[Reason, ...], int], ...]] = {}
         self._affix_cache: dict[tuple[str, ...], tuple[tuple[Form, int, tuple[Reason, ...], int], ...]] = {}
-        self._field_cache = FieldCache(FIELD_CACHE_SIZE)
+        # The findings of field values met lately (the caller of ``remember`` may look here).
+        self.field_cache = FieldCache(FIELD_CACHE_SIZE)
         self._atom_cache: dict[str, tuple[str, str, int, bool, bool, bool, bool, int]] = {}
         self._trie: dict[str, list | object] = {}  # see _find
         self._native_cache: dict[str, list[tuple[int, int, Form]]] = {}  # see _native_findings
@@ -139,11 +140,11 @@ class Matcher:
         """Screen one line: every in-force recordation whose mark it carries, judged in context.
 
         ``found``: the text-only findings of the line's field values, when the caller
-        has them (see ``cached`` and ``remember``); else they are looked up or searched.
+        has them (see ``field_cache`` and ``remember``); else they are looked up or searched.
         """
         description, brand = line.description, line.brand
         if found is None:
-            cached = self._field_cache.get
+            cached = self.field_cache.get
             if (not description or cached(description) == ()) and (not brand or cached(brand) == ()):
                 return CLEAN  # the common case: no mark anywhere in the text, known already
             findings = self._findings
@@ -196,10 +197,6 @@ class Matcher:
 
     # ----------------------------------------------------------------- batch support
 
-    def cached(self, text: str) -> tuple[Finding, ...] | None:
-        """The text-only findings of ``text`` when they are cached, else None."""
-        return self._field_cache.get(text)
-
     def find_texts(self, texts: Iterable[str]) -> list[tuple[tuple, ...]]:
         """The text-only findings of each field value (what a worker process computes),
         compact for sending back: a finding's form is named by its place in the index."""
@@ -216,7 +213,7 @@ class Matcher:
         forms = self.index.forms
         findings = [tuple(Finding(forms[k], *rest) for k, *rest in compact) if compact else ()
                     for compact in found]
-        self._field_cache.add(texts, findings)
+        self.field_cache.add(texts, findings)
         return findings
 
     # ----------------------------------------------------------------- context
@@ -345,10 +342,10 @@ class Matcher:
     # ----------------------------------------------------------------- text findings
 
     def _findings(self, text: str) -> tuple[Finding, ...]:
-        cached = self._field_cache.get(text)
+        cached = self.field_cache.get(text)
         if cached is None:
             cached = tuple(self._find(text))
-            self._field_cache.add((text,), (cached,))
+            self.field_cache.add((text,), (cached,))
         return cached
 
     def _find(self, text: str) -> list[Finding]:

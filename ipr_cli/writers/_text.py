@@ -110,6 +110,8 @@ def dumps(value: Any, *, indent: int | None = None) -> str:
         text = _ONE_LINE.encode(value)
     else:
         text = json.dumps(value, ensure_ascii=False, indent=indent, default=json_default)
+    if text.isascii():  # a flag of the string, read at once: most output is ASCII
+        return text
     return _JSON_UNSAFE.sub(_escape_json_unsafe, text)
 
 
