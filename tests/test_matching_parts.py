@@ -6,8 +6,9 @@ import datetime as dt
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rapidfuzz.distance import OSA
 
-from ipr_cli.matching.features import describe_lookalikes, describe_ops, has_misread, typo_distance, typo_estimate
+from ipr_cli.matching.features import _CHEAP_CLASS, describe_lookalikes, describe_ops, has_misread, typo_distance, typo_estimate
 from ipr_cli.matching.goods import chapter_name, description_words, goods_verdict, scope_chapters
 from ipr_cli.matching.index import MarkIndex, deletions, edit_budget, forms_of, undouble
 from ipr_cli.matching.lexicon import is_affix_word, is_compound_word, is_word, stem
@@ -56,6 +57,17 @@ def test_typo_estimate_agrees_with_the_full_distance(a, b, limit):
         assert estimated_ops == ops or (estimated_ops is None and not has_misread(ops))
     else:
         assert estimate > limit
+
+
+@settings(max_examples=400, deadline=None)
+@given(_KEYS, _KEYS)
+def test_typo_distance_is_the_cost_of_its_edits(a, b):
+    # The edits named in an explanation add up to the distance, which lies between the
+    # distance with look-alike letters free and the distance with every edit whole.
+    dist, ops = typo_distance(a, b)
+    assert dist == sum(0.5 if op.startswith("misread:") else 1.0 for op in ops)
+    assert abs(len(a) - len(b)) <= dist <= OSA.distance(a, b)
+    assert dist >= OSA.distance(a.translate(_CHEAP_CLASS), b.translate(_CHEAP_CLASS))  # look-alikes free
 
 
 def test_describe_ops_in_plain_words():

@@ -23,6 +23,7 @@ CHEAP_PAIRS = frozenset(
 _CHEAP_CLASS = str.maketrans({"v": "u", "n": "m", "r": "m", "e": "c", "d": "b", "q": "g", "l": "i", "j": "i"})
 
 
+_INF = float("inf")
 _OSA = None  # rapidfuzz.distance.OSA, imported when first needed (start-up time)
 
 
@@ -70,29 +71,38 @@ def typo_distance(a: str, b: str) -> tuple[float, tuple[str, ...]]:
 
     """
     n, m = len(a), len(b)
-    d = [[float(i)] + [0.0] * m for i in range(n + 1)]
-    d[0] = [float(j) for j in range(m + 1)]
+    # Only cells within ``band`` of the diagonal are filled, the unit OSA distance (in
+    # C): the weighted distance is at most that, a path through a cell ``k`` off the
+    # diagonal costs at least ``k``, so every cell the result and the backtrace read
+    # holds its exact value, and the others (left infinite) compare unequal as before.
+    band = int((_OSA or _osa()).distance(a, b))
+    d = [[_INF] * (m + 1) for _ in range(n + 1)]
+    first = d[0]
+    for j in range(min(m, band) + 1):
+        first[j] = float(j)
     cheap = _CHEAP
+    before = ""
     for i in range(1, n + 1):
         ai = a[i - 1]
         row, prev = d[i], d[i - 1]
-        costs = [0.0 if ai == bj else 0.5 if ai + bj in cheap else 1.0 for bj in b]
-        # Columns where the last two letters of a and b are swapped (a transposition).
-        swaps = () if i == 1 else {
-            j for j in range(2, m + 1) if b[j - 2] == ai and b[j - 1] == a[i - 2] and ai != b[j - 1]}
-        left = row[0]
-        for j in range(1, m + 1):
-            best = prev[j - 1] + costs[j - 1]
+        if i <= band:
+            row[0] = float(i)
+        left = row[i - band - 1] if i > band else row[0]
+        for j in range(max(1, i - band), min(m, i + band) + 1):
+            bj = b[j - 1]
+            best = prev[j - 1] + (0.0 if ai == bj else 0.5 if ai + bj in cheap else 1.0)
             up = prev[j] + 1
             if up < best:
                 best = up
             if left + 1 < best:
                 best = left + 1
-            if swaps and j in swaps:
+            # The last two letters of a and b swapped (a transposition).
+            if bj == before and j > 1 and b[j - 2] == ai and ai != bj:
                 t = d[i - 2][j - 2] + 1
                 if t < best:
                     best = t
             row[j] = left = best
+        before = ai
     # Backtrace for the explanation.
     ops: list[str] = []
     i, j = n, m
