@@ -663,7 +663,7 @@ class Matcher:
         if dist == 0 and folded == form.fold and form.kind == "mark":
             if not multi or len(parts) == form.words:
                 reasons.insert(0, Reason("exact", 0.0, f"exact mark {full}"))
-        looks: list[str] = []
+        looks: list[str] | tuple[str, ...] = ()
         if folded != form.fold:
             looks = _lookalikes(folded, form.fold, "".join(parts)) if dist == 0 else _lookalike_chars("".join(parts))
             if looks:
@@ -873,9 +873,11 @@ def _lookalikes(folded: str, mark_fold: str, raw: str) -> list[str]:
     return describe_lookalikes(span, mark_fold)
 
 
-def _lookalike_chars(raw: str) -> list[str]:
-    """Digits, symbols and foreign letters used as Latin letters in a span."""
-    out = []
+@lru_cache(maxsize=CACHE_SIZE)
+def _lookalike_chars(raw: str) -> tuple[str, ...]:
+    """Digits, symbols and foreign letters used as Latin letters in a span (the same
+    for every candidate mark of the span: cached)."""
+    out: list[str] = []
     for ch in fold(raw):
         if ch.isascii() and ch.isalpha():
             continue
@@ -886,7 +888,7 @@ def _lookalike_chars(raw: str) -> list[str]:
         for p in phrase:
             if p not in out:
                 out.append(p)
-    return out
+    return tuple(out)
 
 
 def _unit_value(line: DeclarationLine) -> Decimal | None:
