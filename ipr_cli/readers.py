@@ -1152,23 +1152,26 @@ class DeclarationReader:
         width = len(self.headers)
         pick = operator.itemgetter(*(self._index.get(name, width) for name in _LINE_FIELDS))
         undecodable_before = _undecodable_count
+        keyed = fmt.keyed
+        make_line = self._make_line
+        strip = str.strip
         try:
             for row, cells in fmt.rows():
-                if isinstance(cells, _Problem):
+                if cells.__class__ is _Problem:
                     self._problem(row, cells.field, cells.message)
                     continue
-                if fmt.keyed:
+                if keyed:
                     fields = self._fields_from_dict(cells)
                     values = None if fields is None else [fields.get(name, "") for name in _LINE_FIELDS]
                 elif _undecodable_count != undecodable_before and any(_BAD_CHAR in cells[i] for _, i in pairs):
                     values = None
                 else:
                     cells.append("")
-                    values = map(str.strip, pick(cells))
+                    values = map(strip, pick(cells))
                 if values is None:
-                    self._problem(row, "", _NOT_UNICODE if fmt.keyed else "undecodable bytes (not valid in this encoding)")
+                    self._problem(row, "", _NOT_UNICODE if keyed else "undecodable bytes (not valid in this encoding)")
                     continue
-                line = self._make_line(row, *values)
+                line = make_line(row, *values)
                 self.lines_read += 1
                 yield line
         finally:
