@@ -201,8 +201,10 @@ class _Workers:
     def _start(self) -> None:
         global _WORKER_MATCHER
         _WORKER_MATCHER = self.matcher
-        gc.collect()
-        gc.freeze()  # the index stays shared with the workers (copy-on-write), not copied
+        # Frozen, the index stays shared with the workers (copy-on-write), not copied by
+        # their collections.  No collection first: it would find nothing (the index
+        # holds no cycles) after a third of a second's walk over a large register.
+        gc.freeze()
         ctx = multiprocessing.get_context("fork")
         self.pool = ctx.Pool(self.workers, initializer=_worker_init)
 
