@@ -472,9 +472,6 @@ def test_nul_characters_are_removed_from_utf16(tmp_path):
 def test_sha256_is_the_files_whether_read_through_or_not(tmp_path, lines_read):
     # Read through, the digest is of the bytes read (no second pass over the file);
     # stopped early, the file is read again for it.
-    import hashlib
-    import itertools
-
     path = tmp_path / "decl.csv"
     path.write_bytes(b"\xef\xbb\xbfdescription,hs_code\n" + b"shoes,6403\n" * 50_000 + b"bags\x00,4202\n")
     reader = DeclarationReader(str(path))
