@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ipr_cli.normalize import atoms, fold, has_cjk, phonetic, plain, script_name, skeleton, skeleton_variants
+from ipr_cli.normalize import atoms, char_table, fold, has_cjk, phonetic, plain, script_name, skeleton, skeleton_variants
 
 
 def test_fold_handles_case_and_fullwidth():
@@ -91,3 +91,9 @@ def test_normalisers_never_raise_and_are_idempotent(text):
 @given(st.text(alphabet=st.characters(min_codepoint=97, max_codepoint=122), min_size=1))
 def test_skeleton_of_plain_lowercase_is_itself_modulo_l(text):
     assert skeleton(text) == text.replace("l", "i")
+
+
+@given(st.text())
+def test_char_table_translates_as_maketrans_does(text):
+    pairs = {"v": "u", "n": "m", "é": "e", "l": "i"}
+    assert text.translate(char_table(pairs)) == text.translate(str.maketrans(pairs))

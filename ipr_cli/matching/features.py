@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from ..normalize import CACHE_SIZE, SYMBOL_LETTERS, script_name
+from ..normalize import CACHE_SIZE, SYMBOL_LETTERS, char_table, script_name
 
 # Pairs of letters that are easy to misread for one another: half an edit.
 CHEAP_PAIRS = frozenset(
@@ -20,7 +20,7 @@ CHEAP_PAIRS = frozenset(
 # Each cheap pair's letters folded into one class: the unit OSA distance between folded
 # keys is a lower bound of ``typo_distance`` (a cheap substitution costs 0 instead of
 # 0.5, every other operation at most the same 1), computed in C by rapidfuzz.
-_CHEAP_CLASS = str.maketrans({"v": "u", "n": "m", "r": "m", "e": "c", "d": "b", "q": "g", "l": "i", "j": "i"})
+_CHEAP_CLASS = char_table({"v": "u", "n": "m", "r": "m", "e": "c", "d": "b", "q": "g", "l": "i", "j": "i"})
 
 
 _INF = float("inf")

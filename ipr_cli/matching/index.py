@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Iterable
 
 from ..models import Recordation
-from ..normalize import CACHE_SIZE, has_cjk, phonetic, plain, skeleton
+from ..normalize import CACHE_SIZE, char_table, has_cjk, phonetic, plain, skeleton
 from .lexicon import is_word
 
 # Shortest last-word stub kept when a multi-word mark is cut short ("KLAVORA BENT").
@@ -73,7 +73,7 @@ def deletions(key: str, depth: int) -> set[str]:
 
 
 # Letters easily misread for one another, folded together for retrieval only.
-MISREAD = str.maketrans({"u": "v", "n": "m", "c": "e", "b": "d", "q": "g", "j": "i"})
+MISREAD = char_table({"u": "v", "n": "m", "c": "e", "b": "d", "q": "g", "j": "i"})
 
 
 def undouble(key: str) -> str:
