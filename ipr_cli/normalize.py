@@ -207,8 +207,9 @@ def letters_of(text: str) -> str:
     return "".join(char_letter(ch) for ch in unicodedata.normalize("NFKC", text))
 
 
-# A word: letters/digits, with symbols that stand for letters inside it ("CONVER$E").
-_ATOM = re.compile(r"(?:[^\W_]+|[$@!|€](?=[^\W_]))+!?")
+# A word: letters/digits, with symbols that stand for letters inside it ("CONVER$E"):
+# each symbol (one at a time) followed by a letter or digit, and a last "!".
+_ATOM = re.compile(r"[$@!|€]?[^\W_]+(?:[$@!|€][^\W_]+)*!?")
 _SCRIPT_RUN = re.compile(CJK_CHAR.pattern + "+|" + CJK_CHAR.pattern.replace("[", "[^", 1) + "+")
 
 

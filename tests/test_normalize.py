@@ -5,7 +5,18 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ipr_cli.normalize import atoms, char_table, fold, has_cjk, phonetic, plain, script_name, skeleton, skeleton_variants
+from ipr_cli.normalize import (
+    atoms,
+    char_table,
+    fold,
+    has_cjk,
+    phonetic,
+    plain,
+    script_name,
+    skeleton,
+    skeleton_variants,
+    words,
+)
 
 
 def test_fold_handles_case_and_fullwidth():
@@ -97,3 +108,8 @@ def test_skeleton_of_plain_lowercase_is_itself_modulo_l(text):
 def test_char_table_translates_as_maketrans_does(text):
     pairs = {"v": "u", "n": "m", "é": "e", "l": "i"}
     assert text.translate(char_table(pairs)) == text.translate(str.maketrans(pairs))
+
+
+def test_words_keep_symbols_that_stand_for_letters():
+    assert words("@PPLE ADIDA$ CONVER$E N!KE! $$5 A|B|C x_y €uro !!") == [
+        "@PPLE", "ADIDA", "CONVER$E", "N!KE!", "$5", "A|B|C", "x", "y", "€uro"]
