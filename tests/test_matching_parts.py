@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -191,3 +192,11 @@ def test_field_cache_keeps_values_met_again_through_a_flood_of_new_ones():
     assert cache.get("BLACK XL") is None  # met once, then forgotten
     assert cache.get("ONE-OFF 99") == ()
     assert cache.get("ONE-OFF 0") is None
+
+
+@given(st.text(alphabet="abcz", max_size=8), st.integers(0, 4))
+def test_deletions_are_every_shorter_reading_within_depth(key, depth):
+    keep_at_least = max(1, len(key) - depth)
+    expected = {key} | {"".join(kept) for size in range(keep_at_least, len(key) + 1)
+                        for kept in itertools.combinations(key, size)}
+    assert deletions(key, depth) == expected

@@ -62,13 +62,20 @@ class Form:
 
 
 def deletions(key: str, depth: int) -> set[str]:
-    """Every string obtained by deleting up to ``depth`` characters from ``key``."""
+    """Every string obtained by deleting up to ``depth`` characters from ``key`` (and
+    at least one left)."""
     out = {key}
-    frontier = {key}
-    for _ in range(min(depth, len(key) - 1)):
-        nxt = {s[:i] + s[i + 1:] for s in frontier for i in range(len(s))}
-        out |= nxt
-        frontier = nxt
+    n = len(key)
+    depth = min(depth, n - 1)
+    if depth >= 1:
+        out.update([key[:i] + key[i + 1:] for i in range(n)])
+    if depth >= 2:  # each pair of places once (deleting one, then another, finds each twice)
+        out.update([key[:i] + key[i + 1:j] + key[j + 1:] for i in range(n) for j in range(i + 1, n)])
+    if depth >= 3:
+        frontier = {v for v in out if len(v) == n - 2}
+        for _ in range(depth - 2):
+            frontier = {v[:i] + v[i + 1:] for v in frontier for i in range(len(v))}
+            out |= frontier
     return out
 
 
@@ -293,13 +300,12 @@ class MarkIndex:
         misread = key.translate(MISREAD)
         if misread != key and sum(1 for ch in misread if ch not in alphabet) <= 1:
             variants |= deletions(misread, 1)  # look-alike letters (c for e) on top of another slip
-        for d in variants:
-            hit = by_delete.get(d)
-            if hit:
-                if hit.__class__ is str:
-                    out.add(hit)
-                else:
-                    out |= hit
+        for d in by_delete.keys() & variants:  # (the variants looked up in C)
+            hit = by_delete[d]
+            if hit.__class__ is str:
+                out.add(hit)
+            else:
+                out |= hit
         hit = self.by_phon.get(phon)
         if hit:
             out |= hit
