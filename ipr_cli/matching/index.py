@@ -128,8 +128,9 @@ def forms_of(rec_index: int, rec: Recordation) -> list[Form]:
     return out
 
 
-def _deletion_index(forms: list[Form]) -> dict[str, str | set[str]]:
-    """Every deletion variant of every (Latin) mark key, to the key(s) it comes from."""
+def _deletion_index(forms: list[Form]) -> dict[str, str | tuple[str, ...]]:
+    """Every deletion variant of every (Latin) mark key, to the key it comes from, or
+    the keys (sorted) when several do."""
     by_delete: dict[str, str | set[str]] = {}
     setdefault = by_delete.setdefault
     done: set[str] = set()
@@ -152,7 +153,9 @@ def _deletion_index(forms: list[Form]) -> dict[str, str | set[str]]:
                     by_delete[d] = {prev, key}
                 else:
                     prev.add(key)
-    return by_delete
+    shared = [(d, tuple(sorted(keys))) for d, keys in by_delete.items() if keys.__class__ is set]
+    by_delete.update(shared)  # a tuple of two costs a quarter of a set's memory
+    return by_delete  # type: ignore[return-value]
 
 
 # ----------------------------------------------------------------------------- cache
@@ -168,7 +171,7 @@ def _deletion_index(forms: list[Form]) -> dict[str, str | set[str]]:
 CACHE_MIN_RECORDATIONS = 5_000
 # Indexes kept (the most recently used): a nightly job may screen against more than one store.
 CACHE_KEEP = 3
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2
 
 
 def _cache_path(cache_dir: Path, recordations: list[Recordation]) -> Path:
@@ -242,10 +245,10 @@ class MarkIndex:
             cached = _load_cache(path)
         if cached is None:
             self.forms: list[Form] = [f for i, rec in enumerate(recordations) for f in forms_of(i, rec)]
-            # Deletion variant -> the mark key it comes from, or a set of keys when several
-            # do: most variants have one, and a string costs a tenth of a set (memory
-            # decides whether 100,000 recordations fit in a small machine).
-            self.by_delete: dict[str, str | set[str]] = _deletion_index(self.forms)
+            # Deletion variant -> the mark key it comes from (the key's own string), or a
+            # sorted tuple of the keys when several do, a quarter of a set's memory:
+            # memory decides whether 100,000 recordations fit in a small machine.
+            self.by_delete: dict[str, str | tuple[str, ...]] = _deletion_index(self.forms)
             if path is not None:
                 _save_cache(path, self.forms, self.by_delete)
         else:
@@ -305,7 +308,7 @@ class MarkIndex:
             if hit.__class__ is str:
                 out.add(hit)
             else:
-                out |= hit
+                out.update(hit)
         hit = self.by_phon.get(phon)
         if hit:
             out |= hit
