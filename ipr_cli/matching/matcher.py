@@ -202,10 +202,11 @@ class Matcher:
         if self._form_ids is None:
             self._form_ids = {id(form): k for k, form in enumerate(self.index.forms)}
         ids = self._form_ids
-        return [  # not cached: the caller caches
-            tuple((ids[id(f.form)], *f[1:]) for f in self._find(t))
-            for t in texts
-        ]
+        out: list[tuple[tuple, ...]] = []  # not cached: the caller caches
+        for text in texts:
+            found = self._find(text)  # most often none
+            out.append(tuple([(ids[id(f.form)], *f[1:]) for f in found]) if found else ())
+        return out
 
     def remember(self, texts: list[str], found: Iterable[tuple[tuple, ...]]) -> list[tuple[Finding, ...]]:
         """Cache findings computed by a worker (``find_texts``); returns them as ``Finding``s."""
