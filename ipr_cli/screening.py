@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from .gctuning import collections_rare, cycle_collector_paused
 from .models import DeclarationLine, Hit, Recordation, ScreeningContext, Verdict
 
 
@@ -86,17 +87,21 @@ def screen_files(
     # The index and the matcher's memos grow to millions of objects and hold no
     # reference cycles: collecting cycles as often as Python does by default would scan
     # them over and over (a sixth of the run's time), so it is done rarely here.
-    thresholds = gc.get_threshold()
-    gc.set_threshold(*GC_THRESHOLDS)
     pool = None
-    try:
-        matcher = Matcher(recordations, context=context, cache_dir=cache_dir)
-        pool = _Workers(matcher, default_workers() if workers is None else workers)
-        yield from _screen_readers(files, readers, matcher, pool, as_of, min_score, summary, progress)
-    finally:
-        if pool is not None:
-            pool.close()
-        gc.set_threshold(*thresholds)
+    with collections_rare():
+        try:
+            with cycle_collector_paused():
+                matcher = Matcher(recordations, context=context, cache_dir=cache_dir)
+                # The register and the index last as long as the run: frozen, the collector
+                # never scans them again (nor touches them in the workers, which share them
+                # copy-on-write).
+                gc.freeze()
+            pool = _Workers(matcher, default_workers() if workers is None else workers)
+            yield from _screen_readers(files, readers, matcher, pool, as_of, min_score, summary, progress)
+        finally:
+            if pool is not None:
+                pool.close()
+            gc.unfreeze()
     summary.duration_s = time.perf_counter() - started
 
 
@@ -146,7 +151,6 @@ def worst_verdict(summary: Summary) -> Verdict | None:
 # Workers start at once for a file this large, else after this many lines: small checks
 # never fork.
 PARALLEL_BYTES = 1 << 20
-GC_THRESHOLDS = (100_000, 50, 100)
 PARALLEL_AFTER = 5_000
 PROGRESS_LINES = 512  # lines screened between progress reports, without workers
 # Large batches, one per worker at a time: less work per line in this process (a
@@ -201,10 +205,7 @@ class _Workers:
     def _start(self) -> None:
         global _WORKER_MATCHER
         _WORKER_MATCHER = self.matcher
-        # Frozen, the index stays shared with the workers (copy-on-write), not copied by
-        # their collections.  No collection first: it would find nothing (the index
-        # holds no cycles) after a third of a second's walk over a large register.
-        gc.freeze()
+        gc.freeze()  # what the matcher learnt since screen_files froze it: shared too, not copied
         ctx = multiprocessing.get_context("fork")
         self.pool = ctx.Pool(self.workers, initializer=_worker_init)
 
@@ -215,7 +216,6 @@ class _Workers:
             self.pool.join()
             self.pool = None
             _WORKER_MATCHER = None
-            gc.unfreeze()
 
     def screened(self, reader, as_of: dt.date) -> Iterator[tuple[int, list[tuple[DeclarationLine, object]]]]:
         """``(lines, flagged)`` for each run of ``reader``'s lines, in order: how many

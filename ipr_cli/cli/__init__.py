@@ -58,10 +58,8 @@ def _register() -> None:
     app.command("report")(casework.report)
     app.command("stats")(casework.stats)
     recordation.app.command("lint")(casework.lint)
-    try:
-        from . import check as check_cmd
-    except ImportError:  # screening not built yet
-        return
+    from . import check as check_cmd
+
     app.command("check")(check_cmd.check)
 
 
@@ -69,7 +67,14 @@ _register()
 
 
 def main() -> None:
+    import gc
     import sys
+
+    from ..gctuning import THRESHOLDS
+
+    # A command's data (a register, its index, a day's batch) is millions of objects
+    # without reference cycles: see gctuning.
+    gc.set_threshold(*THRESHOLDS)
 
     # Machine output is UTF-8 whatever the locale says; a terminal keeps its own
     # encoding but never crashes on a character it cannot show.

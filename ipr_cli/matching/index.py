@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import gc
 import hashlib
 import marshal
 import os
@@ -22,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+from ..gctuning import cycle_collector_paused
 from ..models import Recordation
 from ..normalize import CACHE_SIZE, char_table, has_cjk, phonetic, plain, skeleton
 from .lexicon import is_word
@@ -189,21 +189,15 @@ def _cache_path(cache_dir: Path, recordations: list[Recordation]) -> Path:
 
 
 def _load_cache(path: Path):
-    # Millions of objects and no reference cycles: the cycle collector, which would
-    # scan them again and again while they are made, is paused (a fifth of the time).
-    paused = gc.isenabled()
-    gc.disable()
     try:
-        with open(path, "rb") as f:
+        with open(path, "rb") as f, cycle_collector_paused():
             forms, by_delete = marshal.loads(f.read())  # one read: marshal.load(f) is slower
-        with contextlib.suppress(OSError):
-            os.utime(path)  # used now: kept before indexes used longer ago
-        return [Form(*t) for t in forms], by_delete
+            forms = [Form(*t) for t in forms]
     except (OSError, EOFError, ValueError, TypeError):
         return None
-    finally:
-        if paused:
-            gc.enable()
+    with contextlib.suppress(OSError):
+        os.utime(path)  # used now: kept before indexes used longer ago
+    return forms, by_delete
 
 
 def _save_cache(path: Path, forms: list[Form], by_delete: dict) -> None:
