@@ -84,11 +84,8 @@ def screen_files(
 
     started = time.perf_counter()
     readers = [DeclarationReader(path, encoding=encoding, columns=columns, strict=strict) for path in files]
-    # The index and the matcher's memos grow to millions of objects and hold no
-    # reference cycles: collecting cycles as often as Python does by default would scan
-    # them over and over (a sixth of the run's time), so it is done rarely here.
     pool = None
-    with collections_rare():
+    with collections_rare():  # millions of objects, no reference cycles: see gctuning
         try:
             with cycle_collector_paused():
                 matcher = Matcher(recordations, context=context, cache_dir=cache_dir)
