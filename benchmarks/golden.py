@@ -42,8 +42,10 @@ def _ipr(args: list[str], db: Path, **kw) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "ipr_cli", *args], env=env, capture_output=True, cwd=ROOT, **kw)
 
 
-def _clean(data: bytes) -> bytes:
+def _clean(data: bytes, work: Path | None = None) -> bytes:
     text = data.decode("utf-8", "replace")
+    if work is not None:
+        text = text.replace(str(work), "TMP")  # generated sets live in a new directory each run
     for pattern, repl in _VOLATILE:
         text = pattern.sub(repl, text)
     return text.encode("utf-8")
@@ -89,15 +91,15 @@ def capture(dest: Path) -> list[str]:
         for name, rec, decl, formats, workers in sets:
             db = work / f"{name}.db"
             done = _ipr(["recordation", "import", str(rec)], db)
-            (dest / f"{name}.import.out").write_bytes(_clean(done.stdout + done.stderr))
+            (dest / f"{name}.import.out").write_bytes(_clean(done.stdout + done.stderr, work))
             for fmt in formats:
                 for n in workers:
                     done = _ipr(["check", str(decl), "--no-save", "-v", "--as-of", AS_OF, "--format", fmt,
                                  "--workers", str(n)], db)
                     base = dest / f"{name}.{fmt}.j{n}"
-                    base.with_suffix(base.suffix + ".out").write_bytes(_clean(done.stdout))
+                    base.with_suffix(base.suffix + ".out").write_bytes(_clean(done.stdout, work))
                     base.with_suffix(base.suffix + ".err").write_bytes(
-                        _clean(done.stderr) + f"exit {done.returncode}\n".encode())
+                        _clean(done.stderr, work) + f"exit {done.returncode}\n".encode())
     return skipped
 
 
@@ -118,8 +120,8 @@ def compare(golden: Path) -> int:
                 print(f"DIFFERS {name}")
                 diff = difflib.unified_diff(a.read_text(errors="replace").splitlines(),
                                             b.read_text(errors="replace").splitlines(), lineterm="", n=1)
-                for line in list(diff)[:20]:
-                    print("   ", line)
+                for line in list(diff)[:12]:
+                    print("   ", line[:300])
         print(f"{len(names)} outputs compared, {bad} differ" + (f"; skipped: {', '.join(skipped)}" if skipped else ""))
         return 1 if bad else 0
 

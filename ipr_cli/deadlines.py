@@ -99,10 +99,6 @@ class Deadline:
             f"{self.profile.basis})"
         )
 
-    def remaining(self, today: dt.date) -> int:
-        """Calendar days from ``today`` to the deadline (negative once it has passed)."""
-        return (self.due - today).days
-
 
 def profile(code: str | None = None) -> Profile:
     """The profile for ``code`` (else ``IPR_JURISDICTION``, else EU); UsageError if unknown."""

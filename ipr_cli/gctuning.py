@@ -38,3 +38,24 @@ def cycle_collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def set_rare() -> None:
+    """Collect cycles at ``THRESHOLDS`` from now on (for the whole of a command)."""
+    gc.set_threshold(*THRESHOLDS)
+
+
+def freeze() -> None:
+    """Move every object alive now to the permanent generation: the collector never
+    scans them again, and forked workers share them copy-on-write (a collection would
+    touch, and so copy, them)."""
+    gc.freeze()
+
+
+@contextlib.contextmanager
+def unfrozen_after() -> Iterator[None]:
+    """Whatever ``freeze`` kept within the block goes back to the collector at its end."""
+    try:
+        yield
+    finally:
+        gc.unfreeze()

@@ -15,6 +15,11 @@ from enum import Enum
 from typing import NamedTuple
 
 
+def hs_digits(code: str) -> str:
+    """The digits of an HS code as declared: ``6403.91`` → ``640391``."""
+    return code if code.isdigit() else "".join(ch for ch in code if ch.isdigit())
+
+
 class Verdict(str, Enum):
     """How strongly a line is flagged: ``hit`` means hold for inspection."""
 
@@ -90,7 +95,7 @@ class Recordation:
         scope = self.hs_scope
         if not scope:
             return True
-        code = hs_code if hs_code.isdigit() else "".join(ch for ch in hs_code if ch.isdigit())
+        code = hs_digits(hs_code)
         if code.startswith(scope if scope.__class__ is tuple else tuple(scope)):
             return True
         # A code shorter than a scope entry is covered when it begins that entry.

@@ -13,7 +13,7 @@ from ipr_cli.matching.features import _CHEAP_CLASS, describe_lookalikes, describ
 from ipr_cli.matching.goods import chapter_name, description_words, goods_verdict, scope_chapters
 from ipr_cli.matching.index import MarkIndex, deletions, edit_budget, forms_of, undouble
 from ipr_cli.matching.lexicon import is_affix_word, is_compound_word, is_word, stem
-from ipr_cli.matching.matcher import FieldCache
+from ipr_cli.matching.memo import FieldCache
 from ipr_cli.matching.scorer import HIT_THRESHOLD, REVIEW_THRESHOLD, Tally, edit_penalty
 from ipr_cli.models import Recordation
 

@@ -37,21 +37,20 @@ def _check(ipr, *args: str) -> str:
 
 @pytest.fixture
 def small_batches(monkeypatch):
-    from ipr_cli import screening
-    from ipr_cli.matching import matcher
+    from ipr_cli.matching import batch, matcher
 
-    monkeypatch.setattr(screening, "PARALLEL_AFTER", 150)
-    monkeypatch.setattr(screening, "BATCH_LINES", 97)
-    monkeypatch.setattr(screening, "IN_FLIGHT_PER_WORKER", 2)
+    monkeypatch.setattr(batch, "PARALLEL_AFTER", 150)
+    monkeypatch.setattr(batch, "BATCH_LINES", 97)
+    monkeypatch.setattr(batch, "IN_FLIGHT_PER_WORKER", 2)
     monkeypatch.setattr(matcher, "FIELD_CACHE_SIZE", 300)
     started = []
-    start = screening._Workers._start
+    start = batch.Batches._start
 
     def counted(self):
         started.append(self.workers)
         start(self)
 
-    monkeypatch.setattr(screening._Workers, "_start", counted)
+    monkeypatch.setattr(batch.Batches, "_start", counted)
     return started
 
 

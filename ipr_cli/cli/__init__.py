@@ -67,14 +67,13 @@ _register()
 
 
 def main() -> None:
-    import gc
     import sys
 
-    from ..gctuning import THRESHOLDS
+    from ..gctuning import set_rare
 
     # A command's data (a register, its index, a day's batch) is millions of objects
     # without reference cycles: see gctuning.
-    gc.set_threshold(*THRESHOLDS)
+    set_rare()
 
     # Machine output is UTF-8 whatever the locale says; a terminal keeps its own
     # encoding but never crashes on a character it cannot show.

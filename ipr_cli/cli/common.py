@@ -126,10 +126,6 @@ def open_store(*, create: bool = False):
     return Store.open(resolve_path(state().db), create=create)
 
 
-def stdout_is_terminal() -> bool:
-    return sys.stdout.isatty()
-
-
 def stdin_is_terminal() -> bool:
     return sys.stdin is not None and sys.stdin.isatty()
 

@@ -11,16 +11,38 @@ from functools import lru_cache
 
 from ..normalize import CACHE_SIZE, SYMBOL_LETTERS, char_table, script_name
 
-# Pairs of letters that are easy to misread for one another: half an edit.
-CHEAP_PAIRS = frozenset(
-    frozenset(p) for p in ("uv", "mn", "nr", "ce", "bd", "gq", "il", "ij")
-)
+# Letters easy to misread for one another, the one table of them: a substitution
+# within a pair costs half an edit (``typo_distance``).  Written "xy": candidate
+# retrieval folds x into y for the pairs in ``RETRIEVAL_PAIRS``.
+MISREAD_PAIRS = ("uv", "nm", "nr", "ce", "bd", "qg", "il", "ji")
+# The subset that candidate retrieval (index.py) folds together: "n"/"r" and "i"/"l"
+# are left to the edit budget there (folding them would propose more candidates, and
+# change which rivals a span meets).
+RETRIEVAL_PAIRS = ("uv", "nm", "ce", "bd", "qg", "ji")
+CHEAP_PAIRS = frozenset(frozenset(p) for p in MISREAD_PAIRS)
+
+
+def _classes(pairs: tuple[str, ...]) -> dict[str, str]:
+    """Each letter of ``pairs`` to the first (alphabetically) of the letters joined to it."""
+    rep = {ch: ch for p in pairs for ch in p}
+
+    def root(ch: str) -> str:
+        while rep[ch] != ch:
+            ch = rep[ch]
+        return ch
+
+    for x, y in pairs:
+        a, b = sorted((root(x), root(y)))
+        rep[b] = a
+    return {ch: root(ch) for ch in rep if root(ch) != ch}
 
 
 # Each cheap pair's letters folded into one class: the unit OSA distance between folded
 # keys is a lower bound of ``typo_distance`` (a cheap substitution costs 0 instead of
 # 0.5, every other operation at most the same 1), computed in C by rapidfuzz.
-_CHEAP_CLASS = char_table({"v": "u", "n": "m", "r": "m", "e": "c", "d": "b", "q": "g", "l": "i", "j": "i"})
+_CHEAP_CLASS = char_table(_classes(MISREAD_PAIRS))
+# Retrieval's fold: x into y for each "xy" of ``RETRIEVAL_PAIRS``.
+MISREAD = char_table({x: y for x, y in RETRIEVAL_PAIRS})
 
 
 _INF = float("inf")
@@ -192,9 +214,3 @@ def _lookalike_phrase(got: str, want: str) -> str:
         return f'{script_name(got)} "{got}" for "{want}"'
     return f'"{got}" for "{want}"'
 
-
-def phonetic_distance(a: str, b: str) -> int:
-    """Edits between two sound-alike keys (0: they sound the same)."""
-    from rapidfuzz.distance import Levenshtein
-
-    return Levenshtein.distance(a, b)

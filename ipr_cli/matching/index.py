@@ -23,7 +23,8 @@ from typing import Iterable
 
 from ..gctuning import cycle_collector_paused
 from ..models import Recordation
-from ..normalize import CACHE_SIZE, char_table, has_cjk, phonetic, plain, skeleton
+from ..normalize import CACHE_SIZE, has_cjk, phonetic, plain, skeleton
+from .features import MISREAD  # letters easily misread: one table, in features
 from .lexicon import is_word
 
 # Shortest last-word stub kept when a multi-word mark is cut short ("KLAVORA BENT").
@@ -79,8 +80,6 @@ def deletions(key: str, depth: int) -> set[str]:
     return out
 
 
-# Letters easily misread for one another, folded together for retrieval only.
-MISREAD = char_table({"u": "v", "n": "m", "c": "e", "b": "d", "q": "g", "j": "i"})
 
 
 def undouble(key: str) -> str:
@@ -177,7 +176,7 @@ _CACHE_FORMAT = 2
 def _cache_path(cache_dir: Path, recordations: list[Recordation]) -> Path:
     digest = hashlib.sha256(f"ipr-index-{_CACHE_FORMAT}\n".encode())
     here = Path(__file__).resolve().parent
-    for source in (here / "index.py", here / "lexicon.py", here.parent / "normalize.py"):
+    for source in (here / "index.py", here / "features.py", here / "lexicon.py", here.parent / "normalize.py"):
         try:
             digest.update(source.read_bytes())
         except OSError:
@@ -260,7 +259,6 @@ class MarkIndex:
         self.alphabet = frozenset("".join(self.by_key))
         self._sorted_keys = sorted(self.by_key)
         self.max_len = max((len(k) for k in self.by_key), default=0)
-        self.min_len = min((len(k) for k in self.by_key), default=0)
         self.native_lengths = sorted({len(k) for k in self.native}, reverse=True)
         self.max_words = max((f.words for f in self.forms), default=1)
         self._cand_cache: dict[tuple[str, str], frozenset[str]] = {}

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from ..models import Verdict
+
 # A line scoring at least HIT_THRESHOLD is held for inspection; at least
 # REVIEW_THRESHOLD, it is shown for review; below, it is not flagged.
 HIT_THRESHOLD = 80
@@ -58,9 +60,26 @@ class Tally:
 
     @property
     def score(self) -> int:
-        total = 100.0 + sum([r.points for r in self.reasons])
-        return max(0, min(100, round(total)))
+        return score_of(self.reasons)
 
     def texts(self) -> tuple[str, ...]:
-        """The reasons in plain words: disguise first, then context, largest effect first."""
+        """The reasons in plain words, each once, in the order the rules gave them: the
+        text's (the disguise named first, then what the form is: alias, cut short,
+        spaced, glued), then the context's (brand column, goods, origin, unit value,
+        deny list).  Not sorted by points: that order is the output's contract."""
         return tuple(dict.fromkeys([r.text for r in self.reasons if r.text]))
+
+
+def text_points(reasons) -> float:
+    """100 plus the points of ``reasons``: the unrounded score, for comparing readings."""
+    return 100.0 + sum([r.points for r in reasons])
+
+
+def score_of(reasons) -> int:
+    """The score of ``reasons``: ``text_points`` rounded into 0..100."""
+    return max(0, min(100, round(text_points(reasons))))
+
+
+def verdict_for(score: int, force_review: bool) -> Verdict:
+    """``hit`` at ``HIT_THRESHOLD`` or more unless a rule forced review; else ``review``."""
+    return Verdict.HIT if score >= HIT_THRESHOLD and not force_review else Verdict.REVIEW
