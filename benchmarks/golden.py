@@ -26,7 +26,8 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT / ".." / "shared"
+# The shared data sets beside the repository (``$IPR_SHARED`` elsewhere).
+SHARED = Path(os.environ.get("IPR_SHARED") or ROOT / ".." / "shared")
 FORMATS = ("table", "json", "jsonl", "csv", "html")
 AS_OF = "2026-11-15"
 _VOLATILE = (
