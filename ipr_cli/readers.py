@@ -1283,7 +1283,7 @@ def read_records(path: str, encoding: str | None = None) -> Iterator[tuple[int, 
 def _records(fmt: _Format, shown: str, keys: list[str]) -> Iterator[tuple[int, dict[str, str]]]:
     restore = None
     if fmt.name == "csv":
-        from .writers import unneutralise_cell as restore  # lazy: writers load Rich
+        from .cells import unneutralise_cell as restore
     try:
         for row, cells in fmt.rows():
             if isinstance(cells, _Problem):
