@@ -125,7 +125,12 @@ def typo_distance(a: str, b: str) -> tuple[float, tuple[str, ...]]:
                     best = t
             row[j] = left = best
         before = ai
-    # Backtrace for the explanation.
+    return d[n][m], _backtrace(a, b, d)
+
+
+def _backtrace(a: str, b: str, d: list[list[float]]) -> tuple[str, ...]:
+    """The edit operations along the cheapest path of ``typo_distance``'s table ``d``."""
+    n, m = len(a), len(b)
     ops: list[str] = []
     i, j = n, m
     while i > 0 or j > 0:
@@ -148,7 +153,7 @@ def typo_distance(a: str, b: str) -> tuple[float, tuple[str, ...]]:
         else:
             ops.append("omit")
             j -= 1
-    return d[n][m], tuple(reversed(ops))
+    return tuple(reversed(ops))
 
 
 _OP_WORDS = {

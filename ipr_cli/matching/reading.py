@@ -59,15 +59,8 @@ def best_readings(index: MarkIndex, marks: list[str], keys: tuple[str, ...], fol
     for key in keys[:1] if span_word else keys:
         if len(key) < 2:
             continue
-        if span_word:
-            # An ordinary word (or words) can only be the mark itself, never a disguise.
-            cands = {key} if key in index.by_key else set()
-        else:
-            cands = index.candidates(key, phon)
-            if key in index.by_key:
-                cands.add(key)
         # Sorted: ties between forms must not depend on the string hash seed.
-        for mark_key in sorted(cands):
+        for mark_key in sorted(_candidates(index, key, phon, span_word)):
             for form in index.by_key[mark_key]:
                 if glued and form.kind in ("truncated", "first_word"):
                     continue
@@ -78,9 +71,24 @@ def best_readings(index: MarkIndex, marks: list[str], keys: tuple[str, ...], fol
                 prev = best.get(id(form))
                 if prev is None or score > prev[0]:
                     best[id(form)] = (score, judged)
-    if not best:
-        return
-    # A span that is one mark exactly (or nearly) is not a typo of another.
+    if best:
+        yield from _kept(best)
+
+
+def _candidates(index: MarkIndex, key: str, phon: str, span_word: bool) -> set[str]:
+    """The mark keys the index proposes for one look-alike key of a span."""
+    if span_word:
+        # An ordinary word (or words) can only be the mark itself, never a disguise.
+        return {key} if key in index.by_key else set()
+    cands = index.candidates(key, phon)
+    if key in index.by_key:
+        cands.add(key)
+    return cands
+
+
+def _kept(best: dict[int, tuple[float, Judged]]):
+    """The readings kept of a span's best per form, explained: a span that is one mark
+    exactly (or nearly) is not a typo of another, and a rival far behind is dropped."""
     top = max(score for score, _ in best.values())
     exact = any(not any(r.name in _TYPO_NAMES for r in judged.reasons) for _, judged in best.values())
     for score, judged in best.values():
@@ -153,16 +161,8 @@ def _needs(form: Form, key: str, eff: float, parts: tuple[str, ...], multi: bool
 def _reasons(form: Form, key: str, folded: str, parts: tuple[str, ...], multi: bool, glued: str,
              edits: Edits, mark: str) -> tuple[tuple[Reason, ...], tuple | None]:
     """The reasons of a reading, and its disguise to put in words (see ``Judged``)."""
-    k = len(form.key)
-    dist, ops, sounds, eff = edits
-    reasons: list[Reason] = []
-    if form.kind == "alias":
-        reasons.append(Reason("alias", 0.0, f"registered alias {form.text}"))
-    elif form.kind == "truncated":
-        reasons.append(Reason("truncated", -TRUNCATED_PENALTY, f'mark cut short: "{form.text}" for {mark}'))
-    elif form.kind == "first_word":
-        reasons.append(Reason("first_word", -FIRST_WORD_PENALTY,
-                              f'first word of the mark only: "{form.text}" for {mark}'))
+    dist = edits.dist
+    reasons = _form_reasons(form, mark)
     if dist == 0 and folded == form.fold and form.kind == "mark":
         if not multi or len(parts) == form.words:
             reasons.insert(0, Reason("exact", 0.0, f"exact mark {mark}"))
@@ -171,19 +171,7 @@ def _reasons(form: Form, key: str, folded: str, parts: tuple[str, ...], multi: b
         looks = _lookalikes(folded, form.fold, "".join(parts)) if dist == 0 else _lookalike_chars("".join(parts))
         if looks:
             reasons.append(Reason("lookalike", -min(LOOKALIKE_MAX, LOOKALIKE_PENALTY * len(looks)), ""))
-    named_edits = None  # (key, operations or None): edits to name in the explanation
-    if dist > 0:
-        if sounds and dist > 1:
-            reasons.append(Reason("sounds_like", -edit_penalty(k) * eff,
-                                  f"sounds like {form.text} ({''.join(parts).upper()})"))
-        elif sounds:
-            reasons.append(Reason("sounds_like", -edit_penalty(k) * eff, ""))
-            named_edits = (key, ops)
-        else:
-            reasons.append(Reason("typo", -edit_penalty(k) * eff, ""))
-            named_edits = (key, ops)
-        if key[:1] != form.key[:1]:
-            reasons.append(Reason("first_letter", -FIRST_LETTER_PENALTY, "first letter differs"))
+    named_edits = _edit_reasons(form, key, parts, edits, reasons) if dist > 0 else None
     if multi and len(parts) != form.words:
         shown = " ".join(parts).upper() if len(parts) > 1 else parts[0].upper()
         reasons.append(Reason("spacing", -SPACING_PENALTY, f'letters spaced or punctuated: "{shown}"'))
@@ -192,6 +180,37 @@ def _reasons(form: Form, key: str, folded: str, parts: tuple[str, ...], multi: b
     if glued:
         reasons.append(Reason("affix", -AFFIX_PENALTY, f'mark glued to "{glued.upper()}"'))
     return tuple(reasons), (looks, named_edits) if looks or named_edits else None
+
+
+def _form_reasons(form: Form, mark: str) -> list[Reason]:
+    """What the form is, when not the mark itself: an alias, the mark cut short, its first word."""
+    if form.kind == "alias":
+        return [Reason("alias", 0.0, f"registered alias {form.text}")]
+    if form.kind == "truncated":
+        return [Reason("truncated", -TRUNCATED_PENALTY, f'mark cut short: "{form.text}" for {mark}')]
+    if form.kind == "first_word":
+        return [Reason("first_word", -FIRST_WORD_PENALTY, f'first word of the mark only: "{form.text}" for {mark}')]
+    return []
+
+
+def _edit_reasons(form: Form, key: str, parts: tuple[str, ...], edits: Edits, reasons: list[Reason]):
+    """Add the reasons of a typo or sound-alike to ``reasons``; the edits to name in
+    the explanation, ``(key, operations or None)``, or None."""
+    k = len(form.key)
+    dist, ops, sounds, eff = edits
+    named_edits = None
+    if sounds and dist > 1:
+        reasons.append(Reason("sounds_like", -edit_penalty(k) * eff,
+                              f"sounds like {form.text} ({''.join(parts).upper()})"))
+    elif sounds:
+        reasons.append(Reason("sounds_like", -edit_penalty(k) * eff, ""))
+        named_edits = (key, ops)
+    else:
+        reasons.append(Reason("typo", -edit_penalty(k) * eff, ""))
+        named_edits = (key, ops)
+    if key[:1] != form.key[:1]:
+        reasons.append(Reason("first_letter", -FIRST_LETTER_PENALTY, "first letter differs"))
+    return named_edits
 
 
 def explained(judged: Judged) -> Reading:

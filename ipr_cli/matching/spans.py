@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from typing import NamedTuple
 
 from ..normalize import CACHE_SIZE, CJK_CHAR, atoms, fold, is_cjk, phonetic, plain, skeleton_variants
 from ..normalize import words as words_of
@@ -38,6 +39,45 @@ _LEAF = object()  # the children of a trie node that no longer run can extend
 FOREIGN_LIMIT = 4
 
 
+class Word(NamedTuple):
+    """What the span search needs of one word of a field value (cached per word)."""
+
+    text: str                   # NFKC
+    key: str                    # look-alike key
+    size: int                   # length of the key
+    cjk: bool                   # written in Hangul / CJK / kana
+    blocker: bool               # an ordinary word no multi-word mark uses (see _blocks)
+    suffix_cut: bool            # a suffix may be cut off it (a mark glued to a product word)
+    prefix_cut: bool            # a prefix may be cut off it
+    foreign: int                # characters that no mark key has
+
+
+class _Node:
+    """A node of the trie of word runs: the run ``words[i..j]`` from some start ``i``.
+
+    Its readings are None until ``_readings`` or ``_exact_readings`` judges them.
+    *Foreign* counts the characters that no mark key has (model numbers, sizes) in the
+    words that a mark glued to an affix cannot cut off: each costs a whole edit, and no
+    mark may carry more than ``FOREIGN_LIMIT`` of them.
+    """
+
+    __slots__ = ("children", "readings", "size", "long_words", "blocked", "prefix_cut",
+                 "foreign", "foreign_all", "joined", "exact")
+
+    def __init__(self, size: int, long_words: int, blocked: bool, prefix_cut: bool,
+                 foreign: int, foreign_all: int) -> None:
+        self.children: dict | object | None = None  # next word -> node, or _LEAF
+        self.readings: tuple | None = None  # ((readings, standalone), ...)
+        self.size = size                    # key length of the run
+        self.long_words = long_words        # words of three or more characters
+        self.blocked = blocked              # holds an ordinary word no mark uses
+        self.prefix_cut = prefix_cut        # its first word may lose a prefix
+        self.foreign = foreign              # foreign characters outside a cuttable first word
+        self.foreign_all = foreign_all      # foreign characters in all its words
+        self.joined: str | None = None      # the run's key, kept while only an exact key can match
+        self.exact: tuple | None = None     # readings when only a mark spelt exactly counts
+
+
 class SpanSearch:
     """Finds the readings of every candidate span of a field value; holds the span memos."""
 
@@ -46,8 +86,8 @@ class SpanSearch:
         self.marks = marks  # each recordation's mark, by position (for the reasons' words)
         self._span_cache: dict[tuple[str, ...], tuple[Reading, ...]] = {}
         self._affix_cache: dict[tuple[str, ...], tuple[Reading, ...]] = {}
-        self._atom_cache: dict[str, tuple[str, str, int, bool, bool, bool, bool, int]] = {}
-        self._trie: dict[str, list | object] = {}  # see find
+        self._atom_cache: dict[str, Word] = {}
+        self._trie: dict[str, _Node | object] = {}  # see find
         self._trie_nodes = 0
         self._native_cache: dict[str, list] = {}  # see _native_findings
 
@@ -87,11 +127,11 @@ class SpanSearch:
                 end = n
             while True:
                 if inside:
-                    readings = node[9]
+                    readings = node.exact
                     if readings is None:
                         readings = self._exact_readings(node, words, i, j)
                 else:
-                    readings = node[1]
+                    readings = node.readings
                     if readings is None:
                         readings = self._readings(node, words, i, j)
                 if readings:
@@ -99,13 +139,13 @@ class SpanSearch:
                 j += 1
                 if j == end:
                     break
-                children = node[0]
+                children = node.children
                 if children is _LEAF:
                     break
                 word = words[j]
                 if children is None:
                     nxt = grow(node, words, i, j)
-                    node[0] = {word: nxt}
+                    node.children = {word: nxt}
                 else:
                     nxt = children.get(word)
                     if nxt is None:
@@ -123,16 +163,11 @@ class SpanSearch:
         out.extend(self._native_findings(text))
         return out
 
-    def _grow(self, parent: list | None, words: list[str], i: int, j: int) -> list | object:
+    def _grow(self, parent: _Node | None, words: list[str], i: int, j: int) -> _Node | object:
         """The trie node for the run ``words[i..j]`` (``parent``: the node for ``words[i..j-1]``),
         or ``_STOP`` when no longer run from ``i`` can match.
 
-        A node is ``[children, readings, key length, long words, blocked, prefix cut,
-        foreign, foreign in all, key of a blocked run, exact readings]``; the readings
-        are None until ``_readings`` or ``_exact_readings`` judges them.  *Foreign* counts
-        the characters that no mark key has (model numbers, sizes) in the words a mark
-        glued to an affix cannot cut off.  Each costs a whole edit, and no mark may carry
-        more than ``FOREIGN_LIMIT`` of them.
+        (See ``_Node``.)
         """
         self._trie_nodes += 1
         if self._trie_nodes > TRIE_SIZE:
@@ -147,10 +182,10 @@ class SpanSearch:
             total, long_atoms, blocked, prefix = size, 0, blocker, prefixed
             fixed, every = (0 if prefixed else foreign), foreign
         else:
-            if parent[6] >= FOREIGN_LIMIT:
+            if parent.foreign >= FOREIGN_LIMIT:
                 return _STOP
-            total, long_atoms, blocked, prefix = parent[2] + size, parent[3], parent[4] or blocker, parent[5]
-            fixed, every = parent[6] + foreign, parent[7] + foreign
+            total, long_atoms, blocked, prefix = parent.size + size, parent.long_words, parent.blocked or blocker, parent.prefix_cut
+            fixed, every = parent.foreign + foreign, parent.foreign_all + foreign
         if size >= 3:
             long_atoms += 1
             if long_atoms > index.max_words + 1:
@@ -162,68 +197,76 @@ class SpanSearch:
             # Too many characters no mark has (a model number) for any reading of this
             # run, none of them in an affix to cut off, and every longer run has them too.
             return _STOP
-        joined = None  # the run's key, kept while only an exact key can match
-        if blocked and j > i:
-            # An ordinary word no mark uses: only the mark itself, written out, can match,
-            # so the run goes on only while its key begins some mark key.
-            if total > max_len or every:
+        if blocked:
+            if total > max_len and j > i:
                 return _STOP
-            if parent[8] is not None:
-                joined = parent[8] + key
+            return self._grow_blocked(parent, words, i, j, key,
+                                      _Node(total, long_atoms, blocked, prefix, fixed, every))
+        return _Node(total, long_atoms, blocked, prefix, fixed, every)
+
+    def _grow_blocked(self, parent: _Node | None, words: list[str], i: int, j: int, key: str,
+                      node: _Node) -> _Node | object:
+        """``_grow`` for a run that holds an ordinary word no mark uses: only the mark
+        itself, written out, can match, so the run goes on only while its key begins
+        some mark key (``node``: the new node, its key and readings not set yet)."""
+        index = self.index
+        if j > i:
+            if node.foreign_all:  # characters no mark key has
+                return _STOP
+            if parent.joined is not None:
+                joined = parent.joined + key
             else:
-                joined = "".join(self._atom_info(w)[1] for w in words[i:j + 1])
+                joined = "".join(self._atom_info(w).key for w in words[i:j + 1])
             if not index.begins_key(joined):
                 return _STOP
-            readings = self._spelt(joined, words, i, j)
-            return [None, readings, total, long_atoms, blocked, prefix, fixed, every, joined, readings]
-        if blocked:
-            # An ordinary word no mark uses begins a run: only a mark key it begins
-            # can go on (see above), and most begin none; such a word on its own is
-            # judged now, and is no node at all when it reads as no mark.
-            node = [None, None, total, long_atoms, blocked, prefix, fixed, every, key, None]
-            if index.begins_key(key):
-                return node
-            node[0] = _LEAF
-            return node if self._readings(node, words, i, j) else _STOP
-        return [None, None, total, long_atoms, blocked, prefix, fixed, every, joined, None]
+            node.readings = node.exact = self._spelt(joined, words, i, j)
+            node.joined = joined
+            return node
+        # Such a word begins the run: most begin no mark key; on its own it is judged
+        # now, and is no node at all when it reads as no mark.
+        node.joined = key
+        if index.begins_key(key):
+            return node
+        node.children = _LEAF
+        return node if self._readings(node, words, i, j) else _STOP
 
-    def _readings(self, node: list, words: list[str], i: int, j: int) -> tuple:
+    def _readings(self, node: _Node, words: list[str], i: int, j: int) -> tuple:
         """The readings of the run ``words[i..j]`` (its trie node ``node``): the marks its
         words stand for, and marks glued to an affix in its first or last word."""
         index = self.index
         atom_info = self._atom_info
-        parts = tuple(atom_info(w)[0] for w in words[i:j + 1])
+        parts = tuple(atom_info(w).text for w in words[i:j + 1])
         readings = []
-        if node[2] <= index.max_len + 2 and node[7] < FOREIGN_LIMIT:
+        if node.size <= index.max_len + 2 and node.foreign_all < FOREIGN_LIMIT:
             found = self._span_matches(parts)
             if found:
                 readings.append((found, True))
-        if (atom_info(words[j])[5] or node[5]) and node[3] <= index.max_words:
+        if (atom_info(words[j]).suffix_cut or node.prefix_cut) and node.long_words <= index.max_words:
             glued = self._affix_matches(parts)
             if glued:
                 readings.append((glued, False))
-        node[1] = readings = tuple(readings)
+        node.readings = readings = tuple(readings)
         return readings
 
-    def _exact_readings(self, node: list, words: list[str], i: int, j: int) -> tuple:
+    def _exact_readings(self, node: _Node, words: list[str], i: int, j: int) -> tuple:
         """The readings of a run inside a longer run of spaced-out letters: only a mark
         (or alias) whose key the letters spell exactly."""
         readings = ()
-        if not node[7]:
-            readings = self._spelt("".join(self._atom_info(w)[1] for w in words[i:j + 1]), words, i, j)
-        node[9] = readings
+        if not node.foreign_all:
+            readings = self._spelt("".join(self._atom_info(w).key for w in words[i:j + 1]), words, i, j)
+        node.exact = readings
         return readings
 
     def _spelt(self, key: str, words: list[str], i: int, j: int) -> tuple:
         """The readings of the run ``words[i..j]`` when only a mark spelt exactly counts:
         none unless its key ``key`` is a mark's."""
         if key in self.index.by_key:
-            found = self._span_matches(tuple(self._atom_info(w)[0] for w in words[i:j + 1]))
+            found = self._span_matches(tuple(self._atom_info(w).text for w in words[i:j + 1]))
             if found:
                 return ((found, True),)
         return ()
 
-    def _atom_info(self, atom: str) -> tuple[str, str, int, bool, bool, bool, bool, int]:
+    def _atom_info(self, atom: str) -> Word:
         """What ``find`` needs of one word, cached (words repeat across a batch far more
         than whole descriptions): NFKC text, look-alike key and its length, CJK, blocker,
         whether a suffix or a prefix may be cut off it, characters no mark key has."""
@@ -235,7 +278,7 @@ class SpanSearch:
             # (and looking would cost time and memory quadratic in its length).
             cuts = affix_cuts(r) if len(key) <= self.index.max_len + 14 else ((), ())
             alphabet = self.index.alphabet
-            info = (r, key, len(key), not r.isascii() and is_cjk(r[0]), self._blocks(r),
+            info = Word(r, key, len(key), not r.isascii() and is_cjk(r[0]), self._blocks(r),
                     bool(cuts[0]), bool(cuts[1]), sum(1 for ch in key if ch not in alphabet))
             if len(self._atom_cache) >= SPAN_CACHE_SIZE:
                 evict_oldest(self._atom_cache)
