@@ -32,15 +32,18 @@ FORMATS = ("table", "json", "jsonl", "csv", "html")
 AS_OF = "2026-11-15"
 _VOLATILE = (
     (re.compile(r"\b\d{8}-\d{6}-[0-9a-f]{6}\b"), "RUN-ID"),
-    (re.compile(r"(Time\s+)\d+(?:\.\d+)? (m?s)"), r"\1T \2"),
+    (re.compile(r"(Time\s+)\d+(?:\.\d+)? (m?s) *│"), r"\1T \2 │"),
     (re.compile(r'"duration_s": [0-9.]+'), '"duration_s": T'),
 )
 
 
-def _ipr(args: list[str], db: Path, **kw) -> subprocess.CompletedProcess:
-    env = dict(os.environ, IPR_DB=str(db), COLUMNS="160", NO_COLOR="1", IPR_CACHE_DIR=str(db.parent / "cache"))
+def _ipr(args: list[str], db: Path, cwd: Path) -> subprocess.CompletedProcess:
+    """``ipr ARGS`` of this tree, run in ``cwd`` (files named relative to it, so that
+    the output does not depend on where the tree or the data lie)."""
+    env = dict(os.environ, IPR_DB=str(db), COLUMNS="160", NO_COLOR="1", IPR_CACHE_DIR=str(db.parent / "cache"),
+               PYTHONPATH=str(ROOT))
     env.pop("IPR_FORMAT", None)
-    return subprocess.run([sys.executable, "-m", "ipr_cli", *args], env=env, capture_output=True, cwd=ROOT, **kw)
+    return subprocess.run([sys.executable, "-m", "ipr_cli", *args], env=env, capture_output=True, cwd=cwd)
 
 
 def _clean(data: bytes, work: Path | None = None) -> bytes:
@@ -91,12 +94,12 @@ def capture(dest: Path) -> list[str]:
         sets, skipped = _sets(work)
         for name, rec, decl, formats, workers in sets:
             db = work / f"{name}.db"
-            done = _ipr(["recordation", "import", str(rec)], db)
+            done = _ipr(["recordation", "import", rec.name], db, rec.parent)
             (dest / f"{name}.import.out").write_bytes(_clean(done.stdout + done.stderr, work))
             for fmt in formats:
                 for n in workers:
-                    done = _ipr(["check", str(decl), "--no-save", "-v", "--as-of", AS_OF, "--format", fmt,
-                                 "--workers", str(n)], db)
+                    done = _ipr(["check", decl.name, "--no-save", "-v", "--as-of", AS_OF, "--format", fmt,
+                                 "--workers", str(n)], db, decl.parent)
                     base = dest / f"{name}.{fmt}.j{n}"
                     base.with_suffix(base.suffix + ".out").write_bytes(_clean(done.stdout, work))
                     base.with_suffix(base.suffix + ".err").write_bytes(

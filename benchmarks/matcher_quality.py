@@ -5,7 +5,7 @@ usage: python benchmarks/matcher_quality.py SETDIR [--out OUT.json]
 
 Loads SETDIR/recordations.csv (a minimal loader, not the validating importer),
 screens SETDIR/declarations.csv, writes the `ipr check --format json` object and runs
-the set's scorer (../shared/eval-dev/score.py), then prints timing figures.
+the set's scorer (tests/data/eval-dev/score.py), then prints timing figures.
 """
 from __future__ import annotations
 
@@ -25,7 +25,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 from ipr_cli.matching import Matcher  # noqa: E402
 from ipr_cli.models import DeclarationLine, Recordation, Status  # noqa: E402
 
-SCORER = os.environ.get("IPR_SCORER", "/work/shared/eval-dev/score.py")
+# The development set's own scorer (its copy in tests/data; $IPR_SCORER for another).
+SCORER = os.environ.get("IPR_SCORER") or os.path.join(os.path.dirname(__file__), "..", "tests", "data", "eval-dev",
+                                                       "score.py")
 
 
 def _list(value: str) -> tuple[str, ...]:

@@ -490,13 +490,6 @@ def stats(store: Store, flt: HitFilter | None = None) -> list[dict]:
 # -- lint --------------------------------------------------------------------------------
 
 
-def _is_common_word(word: str) -> bool:
-    """A dictionary word: a mark made of it needs corroboration to be flagged."""
-    from .matching.lexicon import is_word
-
-    return is_word(word.casefold())
-
-
 @dataclass
 class Finding:
     recordation_id: str
@@ -536,7 +529,8 @@ LINT_PROBLEMS = ("expired", "expiring", "no-contact", "no-hs-scope", "short-mark
 
 def lint(store: Store, *, days: int = 90, today: dt.date | None = None) -> list[Finding]:
     """Recordations that weaken screening, one finding per problem, in id then problem order."""
-    from .normalize import plain, skeleton
+    from .matching.index import is_common, is_short
+    from .normalize import has_cjk, plain, skeleton
 
     today = today or dt.date.today()
     recs = store.recordations()
@@ -571,11 +565,12 @@ def lint(store: Store, *, days: int = 90, today: dt.date | None = None) -> list[
             add(rec, "no-contact", "no contact point: a hold cannot be notified to the holder")
         if not rec.hs_scope:
             add(rec, "no-hs-scope", "no HS scope: every kind of goods is screened, which raises false positives")
-        letters = plain(rec.mark)
-        if letters and len(letters) <= 3:
-            add(rec, "short-mark", f"mark {rec.mark!r} has {len(letters)} characters: flags need corroboration")
-        words = re.findall(r"[^\W\d_]+", rec.mark)
-        if words and all(w.isascii() and _is_common_word(w) for w in words) and len(letters) > 3:
+        # What the matcher calls short and common (matching.index), so that the warning
+        # says what screening does.
+        key = plain(rec.mark) if has_cjk(rec.mark) else skeleton(rec.mark)
+        if key and is_short(key):
+            add(rec, "short-mark", f"mark {rec.mark!r} has {len(key)} characters: flags need corroboration")
+        elif key and not has_cjk(rec.mark) and is_common(rec.mark):
             add(rec, "common-word", f"mark {rec.mark!r} is made of dictionary words: flags need corroboration")
         seen: set[str] = set()
         lookups = (

@@ -5,7 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from typer.testing import CliRunner
+
+# Tests write only into temporary directories: no Hypothesis example database in the tree
+# (and no pytest cache: see pyproject.toml).
+settings.register_profile("ipr", database=None)
+settings.load_profile("ipr")
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -17,6 +23,11 @@ def isolated_store(tmp_path, monkeypatch) -> Path:
     db = tmp_path / "store" / "ipr.db"
     monkeypatch.setenv("IPR_DB", str(db))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    # Nothing a test runs (ipr, a browser) writes into the user's home or caches.
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.delenv("IPR_CACHE_DIR", raising=False)
     monkeypatch.delenv("IPR_DEBUG", raising=False)
     monkeypatch.delenv("IPR_FORMAT", raising=False)
     monkeypatch.setenv("NO_COLOR", "1")

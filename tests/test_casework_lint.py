@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
@@ -75,10 +74,19 @@ def test_lint_table_and_no_store(ipr):
 @pytest.mark.parametrize("mark, expected", [("APPLE", True), ("GOLDEN HARVEST", True), ("ZORVEX", False),
                                             ("NIKE", False), ("LOUIS VUITTON", False)])
 def test_common_word_marks(mark, expected):
-    from ipr_cli.casework import _is_common_word
+    """Lint and the matcher share one definition of a common mark."""
+    from ipr_cli.matching.index import forms_of, is_common
 
-    words = re.findall(r"[^\W\d_]+", mark)
-    assert all(_is_common_word(w) for w in words) is expected
+    assert is_common(mark) is expected
+    assert forms_of(0, _rec(mark))[0].common is expected
+
+
+def _rec(mark: str):
+    import datetime as dt
+
+    from ipr_cli.models import Recordation
+
+    return Recordation(recordation_id="R", mark=mark, holder="H", valid_until=dt.date(2030, 1, 1))
 
 
 def test_lint_on_the_main_fixture_as_of_a_fixed_day(ipr):

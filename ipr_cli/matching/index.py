@@ -42,6 +42,22 @@ def edit_budget(length: int) -> int:
     return 2
 
 
+# A form whose look-alike key has this many characters or fewer is *short*: it matches
+# its exact key only, and a flag of it needs corroboration.
+SHORT_KEY = 3
+
+
+def is_short(key: str) -> bool:
+    """A short form (see ``SHORT_KEY``); ``recordation lint`` warns of such marks."""
+    return len(key) <= SHORT_KEY
+
+
+def is_common(text: str) -> bool:
+    """Made only of dictionary words (GOLDEN PEAR, BLUE OCEAN): a flag of such a (Latin)
+    form needs corroboration, and ``recordation lint`` warns of such marks."""
+    return all(is_word(plain(w)) for w in text.replace("-", " ").split() if plain(w))
+
+
 @dataclass(frozen=True)
 class Form:
     """One searchable form of a recordation's mark."""
@@ -58,8 +74,8 @@ class Form:
 
     @property
     def short(self) -> bool:
-        """Very short forms (three letters or fewer) match exact keys only."""
-        return len(self.key) <= 3
+        """Very short forms match exact keys only (``is_short``)."""
+        return is_short(self.key)
 
 
 def deletions(key: str, depth: int) -> set[str]:
@@ -106,9 +122,8 @@ def forms_of(rec_index: int, rec: Recordation) -> list[Form]:
             return
         seen.add((key, kind))
         words = text.replace("-", " ").split()
-        common = not native and all(is_word(plain(w)) for w in words if plain(w))
         out.append(Form(rec_index, text, kind, key, plain(text), phonetic(text),
-                        len(words), common, native))
+                        len(words), not native and is_common(text), native))
 
     add(rec.mark, "mark")
     for alias in rec.aliases:
