@@ -170,6 +170,9 @@ class Hit:
     # Where the matched text stands, for highlighting: which field and the span in it.
     field: str = "description"
     span: tuple[int, int] | None = None
+    # The named rule behind each of ``reasons`` (``scorer.Reason.name``: "typo", "origin",
+    # "unit_value"…), in the same order; empty for a hit read back from the store.
+    reason_codes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         """The SPEC's hit object (``schema_version`` 1)."""

@@ -167,6 +167,17 @@ def test_origin_and_price_raise_score_with_reasons(matcher):
     assert not any("unit value" in r for r in matcher.screen(other_currency, TODAY).hits[0].reasons)
 
 
+def test_each_reason_names_its_rule(matcher):
+    """A hit keeps the name of the rule behind each reason, in the reasons' order."""
+    cheap = line("ZORVX SHOES", origin="CN", quantity=Decimal("100"), value=Decimal("392"), currency="USD")
+    hit = matcher.screen(cheap, TODAY).hits[0]
+    assert len(hit.reason_codes) == len(hit.reasons)
+    codes = dict(zip(hit.reasons, hit.reason_codes))
+    assert codes["origin CN outside authorized origins (ID, VN)"] == "origin"
+    assert codes["unit value 3.92 USD below genuine minimum 30 USD"] == "unit_value"
+    assert codes[hit.reasons[0]] == "disguise" and hit.reasons[0].startswith("mark disguised")
+
+
 def test_allow_and_deny_lists():
     ctx = ScreeningContext(
         allow=[Suppression("R-ZORVEX", "KR5555555", origin="CN", until=dt.date(2026, 12, 31))],

@@ -209,6 +209,7 @@ class Matcher:
             recordation_id=rec.recordation_id, mark=rec.mark, holder=rec.holder,
             score=score, verdict=verdict_for(score, judged.force_review), matched_text=finding.matched_text,
             reasons=judged.tally.texts(), field=judged.best.field_name, span=(finding.start, finding.end),
+            reason_codes=judged.tally.codes(),
         )
 
     def _rules_of(self, rec_index: int) -> R.Rules:

@@ -69,6 +69,14 @@ class Tally:
         deny list).  Not sorted by points: that order is the output's contract."""
         return tuple(dict.fromkeys([r.text for r in self.reasons if r.text]))
 
+    def codes(self) -> tuple[str, ...]:
+        """The name of the rule behind each of ``texts()``, in the same order."""
+        first: dict[str, str] = {}
+        for r in self.reasons:
+            if r.text and r.text not in first:
+                first[r.text] = r.name
+        return tuple(first.values())
+
 
 def text_points(reasons) -> float:
     """100 plus the points of ``reasons``: the unrounded score, for comparing readings."""
