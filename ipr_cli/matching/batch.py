@@ -165,7 +165,9 @@ class Batches:
 
     def find_packed(self, texts: Iterable[str]) -> list[tuple[tuple, ...]]:
         """The text-only findings of each field value (what a worker process computes),
-        compact for sending back: a finding's form is named by its place in the index."""
+        compact for sending back: a finding's form is named by its place in the index,
+        and the finding is a plain tuple by position (``Finding`` without its form),
+        which pickles smaller than a named record."""
         if self._form_ids is None:
             self._form_ids = {id(form): k for k, form in enumerate(self.matcher.index.forms)}
         ids = self._form_ids

@@ -59,6 +59,9 @@ class _Node:
     *Foreign* counts the characters that no mark key has (model numbers, sizes) in the
     words that a mark glued to an affix cannot cut off: each costs a whole edit, and no
     mark may carry more than ``FOREIGN_LIMIT`` of them.
+
+    (A slotted class, not a list by position as before: profiled on the noisy batch of
+    shared/bench/mknoisy.py, making nodes costs 0.2 % of the search, reading them no more.)
     """
 
     __slots__ = ("children", "readings", "size", "long_words", "blocked", "prefix_cut",
