@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from hypothesis.configuration import set_hypothesis_home_dir
 from typer.testing import CliRunner
 
-# Tests write only into temporary directories: no Hypothesis example database in the tree
-# (and no pytest cache: see pyproject.toml).
+# Tests write only into temporary directories: no Hypothesis example database, nor its
+# caches, in the tree (and no pytest cache: see pyproject.toml).
 settings.register_profile("ipr", database=None)
 settings.load_profile("ipr")
+_HYPOTHESIS_HOME = tempfile.mkdtemp(prefix="ipr-tests-hypothesis-")
+set_hypothesis_home_dir(_HYPOTHESIS_HOME)
+atexit.register(shutil.rmtree, _HYPOTHESIS_HOME, True)
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
