@@ -20,7 +20,8 @@ from .goods import description_words, goods_votes, scope_chapters
 from .index import MarkIndex
 from .memo import FieldCache, evict_oldest
 from .records import BRAND_ONLY, CLEAN, CONTEXT, Finding, Screening
-from .scorer import REVIEW_THRESHOLD, Tally, verdict_for
+from .scorer import REVIEW_THRESHOLD, SIGNAL_SLACK, Tally, verdict_for
+from .signals import signals_in
 from .spans import SpanSearch
 
 # Field values remembered with their findings (see FieldCache), bounded so that memory
@@ -132,11 +133,12 @@ class Matcher:
         scoped = len(hs) >= 2
         recordations = self.recordations
         facts = R.facts_of(line)
+        signals = tuple(dict.fromkeys(signals_in(line.description) + signals_in(line.brand)))
         out = []
         for rec_index, one in best.items():
             if not active[rec_index] or scoped and not recordations[rec_index].covers_hs(hs):
                 continue
-            judged = self._judge(line, on, rec_index, one, hs, facts)
+            judged = self._judge(line, on, rec_index, one, hs, facts, signals)
             if judged is not None:
                 out.append(judged)
         return out
@@ -149,17 +151,22 @@ class Matcher:
         return cached
 
     def _judge(self, line: DeclarationLine, on: dt.date, rec_index: int, best: Best, hs: str,
-               facts: R.Facts) -> Judged | None:
+               facts: R.Facts, signals: tuple[str, ...] = ()) -> Judged | None:
         """Apply the context rules to one finding; None when the line is not flagged.
 
         ``hs``: the digits of the line's HS code (within the recordation's scope: see
-        ``_judged``).  The cheap refusals come first: in a large register most findings
+        ``_judged``); ``signals``: the line's counterfeit signals, which lower the bar a
+        reading must clear a little (``SIGNAL_SLACK``; a four-letter mark's typo then
+        needs the goods' word, not the brand column's) and lift the finding to ``hit``.  The cheap refusals come first: in a large register most findings
         are refused, and this runs for each of them.
         """
         finding, field_name = best.finding, best.field_name
-        if finding.needs == BRAND_ONLY and field_name != "brand":
-            return None
-        if round(min(100.0, finding.text_score)) < REVIEW_THRESHOLD:
+        needs = finding.needs
+        if needs == BRAND_ONLY and field_name != "brand":
+            if not signals:
+                return None
+            needs = CONTEXT
+        if round(min(100.0, finding.text_score)) < REVIEW_THRESHOLD - (SIGNAL_SLACK if signals else 0.0):
             return None  # context reasons below add no points before this test
         rec = self.recordations[rec_index]
         rules = self._rules[rec_index] or self._rules_of(rec_index)
@@ -167,12 +174,15 @@ class Matcher:
         if field_name == "brand":
             tally.reasons.append(R.IN_BRAND)
         corroborated = self._corroborated(line, best, rec, rules, hs, tally)
-        if corroborated is None or finding.needs == CONTEXT and not corroborated:
+        if corroborated is None or needs == CONTEXT and not corroborated:
             return None
         channel = R.authorized_channel(facts, rules)
         if channel is R.AUTHORIZED:
             return None
         force_review = channel is not None
+        signal = R.counterfeit_signal(signals, tally.reasons)
+        if signal is not None:
+            tally.reasons.append(signal)
         for reason in (channel or R.origin_outside(facts, rules), R.unit_value_below(line, rec),
                        R.deny_listed(self.context.deny, facts, rec)):
             if reason is not None:

@@ -4,7 +4,7 @@ Each rule returns a named ``Reason`` (its points add to the score) or None.  A f
 reasons decide more than points, and are named here: ``AUTHORIZED`` (a genuine channel:
 not flagged), ``OUT_OF_SCOPE`` (goods outside the recordation's HS scope: not flagged),
 ``ALLOWED`` (withheld by the allow list); ``authorized_wrong_origin`` sends a line to
-review.  ``Matcher`` applies them in the order of this module.
+review; ``counterfeit_signal`` lifts a finding to ``hit`` strength.  ``Matcher`` applies them in the order of this module.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from ..models import DeclarationLine, DenyEntry, Recordation, Suppression
 from .goods import chapter_name, verdict_of
-from .scorer import DENY_BONUS, ORIGIN_BONUS, UNIT_VALUE_BONUS, Reason
+from .scorer import DENY_BONUS, HIT_THRESHOLD, ORIGIN_BONUS, SIGNAL_BONUS, UNIT_VALUE_BONUS, Reason, text_points
 
 AUTHORIZED = Reason("authorized", 0.0, "")
 OUT_OF_SCOPE = Reason("out_of_scope", 0.0, "")
@@ -65,6 +65,16 @@ def authorized_channel(facts: Facts, rules: Rules) -> Reason | None:
         return AUTHORIZED
     return Reason("authorized_wrong_origin", 0.0,
                   f"authorized importer {shown} but origin {origin or 'unknown'} not authorized")
+
+
+def counterfeit_signal(signals: Sequence[str], reasons) -> Reason | None:
+    """Counterfeit signals on the line (``signals.signals_in``): ``SIGNAL_BONUS`` points,
+    and at least enough to lift the finding (its ``reasons`` so far) to ``HIT_THRESHOLD``."""
+    if not signals:
+        return None
+    points = max(SIGNAL_BONUS, HIT_THRESHOLD - text_points(reasons))
+    return Reason("counterfeit_signal", points,
+                  "counterfeit signal: " + ", ".join(f'"{s}"' for s in signals))
 
 
 def origin_outside(facts: Facts, rules: Rules) -> Reason | None:

@@ -38,6 +38,11 @@ SOUNDS_LIKE_EDIT = 0.75         # a sound-alike respelling counts as this many e
 ORIGIN_BONUS = 6.0
 UNIT_VALUE_BONUS = 8.0
 DENY_BONUS = 10.0
+# A counterfeit signal on the line (REPLICA, 1:1, 짝퉁): this many points, and at least
+# enough to reach HIT_THRESHOLD; and a reading this many points below
+# REVIEW_THRESHOLD is still judged (a misspelt mark next to "1:1 REPLICA").
+SIGNAL_BONUS = 10.0
+SIGNAL_SLACK = 10.0
 
 
 class Reason(NamedTuple):

@@ -1,0 +1,118 @@
+"""Precision on real text (issue 13): counterfeit signals as evidence, feed text read as a
+person reads it (HTML entities, symbols glued to a mark), plurals and possessives.
+Marks are invented (see test_matching.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ipr_cli.matching import HIT_THRESHOLD, Matcher
+from ipr_cli.matching.signals import signals_in
+from ipr_cli.models import Verdict
+from test_matching import RECS, TODAY, flagged, line
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    return Matcher(RECS)
+
+
+def hit_of(m: Matcher, description: str, rid: str, hs: str = "640411", **kw):
+    for h in m.screen(line(description, hs, **kw), TODAY).hits:
+        if h.recordation_id == rid:
+            return h
+    return None
+
+
+# ------------------------------------------------------------------ counterfeit signals
+
+@pytest.mark.parametrize("text, signal", [
+    ("ZORVEX RUNNING SHOES, REPLICA", "REPLICA"),
+    ("ZORVEX SHOES AAA+ QUALITY", "AAA+"),
+    ("1:1 ZORVEX SNEAKERS", "1:1"),
+    ("ZORVEX SHOES mirror-grade", "MIRROR GRADE"),
+    ("OEM ORIGINAL ZORVEX SHOES", "OEM ORIGINAL"),
+    ("ZORVEX SUPER COPY SHOES", "SUPER COPY"),
+    ("ZORVEX KNOCK-OFF SHOES", "KNOCK-OFF"),
+    ("ZORVEX SHOES, NOT ORIGINAL", "NOT ORIGINAL"),
+    ("SHOES INSPIRED BY ZORVEX", "INSPIRED"),
+    ("ZORVEX DUPE SHOES", "DUPE"),
+    ("조르벡스 운동화 짝퉁", "짝퉁"),
+    ("조르벡스 운동화 미러급", "미러급"),
+    ("조르벡스 운동화 정품급", "정품급"),
+    ("卓维 运动鞋 高仿", "高仿"),
+    ("卓维 运动鞋 A货", "A货"),
+    ("卓维 运动鞋 原单", "原单"),
+    ("ZORVEX シューズ スーパーコピー", "スーパーコピー"),
+    ("ZORVEX シューズ 偽物", "偽物"),
+])
+def test_a_signal_on_a_line_with_a_mark_is_named_and_held(matcher, text, signal):
+    h = hit_of(matcher, text, "R-ZORVEX")
+    assert h is not None
+    assert f'counterfeit signal: "{signal}"' in h.reasons
+    assert h.verdict is Verdict.HIT
+
+
+def test_a_signal_raises_the_score_of_a_weak_reading_to_hit(matcher):
+    plain = hit_of(matcher, "BRARELINOX BAG", "R-TRAVELINOX", hs="420222")
+    signalled = hit_of(matcher, "BRARELINOX BAG 1:1 REPLICA", "R-TRAVELINOX", hs="420222")
+    assert plain is not None and plain.score < HIT_THRESHOLD and plain.verdict is Verdict.REVIEW
+    assert signalled.score >= HIT_THRESHOLD and signalled.verdict is Verdict.HIT
+    assert 'counterfeit signal: "1:1", "REPLICA"' in signalled.reasons
+
+
+def test_a_signal_in_the_brand_column_counts(matcher):
+    h = hit_of(matcher, "ZORVX SHOES", "R-ZORVEX", brand="REPLICA")
+    assert 'counterfeit signal: "REPLICA"' in h.reasons
+
+
+@pytest.mark.parametrize("text, hs", [
+    ("REPLICA VINTAGE MOVIE POSTERS 1:1 AAA", "491199"),
+    ("MIRROR GRADE ALUMINIUM COIL, FAKE, KNOCKOFF", "760612"),
+    ("짝퉁 가방 미러급 레플리카", "420221"),
+    ("高仿 A货 包包 精仿", "420221"),
+    ("スーパーコピー 財布 偽物", "420231"),
+    ("SUPER COPY SNEAKERS, INSPIRED DESIGN, DUPE", "640411"),
+])
+def test_signals_without_a_mark_flag_nothing(matcher, text, hs):
+    assert flagged(matcher, text, hs) == []
+
+
+SIGNALS = ["REPLICA", "AAA", "1:1", "MIRROR QUALITY", "FAKE", "짝퉁", "高仿", "コピー品"]
+LINES = [("ZORVEX RUNNING SHOES", "640411"), ("ZORVX SHOES", "640411"), ("Z0RV3X SHOES", "640411"),
+         ("KLAVORA BENT HANDBAGS", "420222"), ("BRARELINOX BAG", "420222"), ("PUMA SNEAKERS", "640411"),
+         ("APPLE LAPTOP", "847130"), ("조르벡스운동화", "640411"), ("KLAVORA HANDBAG", "420222")]
+
+
+@pytest.mark.parametrize("text, hs", LINES)
+def test_adding_a_signal_never_lowers_a_score(matcher, text, hs):
+    before = {h.recordation_id: h.score for h in matcher.screen(line(text, hs), TODAY).hits}
+    for signal in SIGNALS:
+        for signalled in (f"{text} {signal}", f"{signal} {text}"):
+            after = {h.recordation_id: h.score for h in matcher.screen(line(signalled, hs), TODAY).hits}
+            for rid, score in before.items():
+                assert after.get(rid, -1) >= score, (signalled, rid)
+
+
+def test_a_misspelt_short_mark_with_a_signal_is_found_in_scope_only(matcher):
+    # A typo of a four-letter mark alone is left to the brand column...
+    assert "R-PUMA" not in flagged(matcher, "PURMA SNEAKERS")
+    # ...a signal and goods in scope together are enough,
+    h = hit_of(matcher, "PURMA SNEAKERS 1:1 REPLICA", "R-PUMA")
+    assert h is not None and h.verdict is Verdict.HIT
+    assert 'counterfeit signal: "1:1", "REPLICA"' in h.reasons
+    # but not goods outside the scope.
+    assert "R-PUMA" not in flagged(matcher, "PURMA SNEAKERS 1:1 REPLICA", hs="420222")
+
+
+@pytest.mark.parametrize("text", [
+    "AAA BATTERIES, ALKALINE", "FAKE FUR THROW", "IMITATION CRAB STICKS", "COPY PAPER A4",
+    "仿真 水果 模型", "仿古 花瓶", "GEAR RATIO 1:18", "CLONE TRAYS, 72 CELLS", "REPLICATION KIT",
+])
+def test_ordinary_trade_words_are_no_signal(text):
+    assert signals_in(text) == ()
+
+
+def test_an_ordinary_trade_word_does_not_raise_a_finding(matcher):
+    h = hit_of(matcher, "ZORVX AAA BATTERIES", "R-ZORVEX")
+    assert h is None or not any("counterfeit signal" in r for r in h.reasons)
