@@ -6,11 +6,13 @@ Each step is a small pure function; the matcher combines them into comparison ke
 - ``skeleton``: a look-alike key in which characters that look the same are the same
   (Unicode TR39 confusables, digits and symbols used as letters, ``rn`` for ``m``);
 - ``phonetic``: a sound-alike key (C/K, PH/F, doubled letters, X/KS, silent final E);
-- ``atoms``: the words of a text with their positions, for candidate spans.
+- ``atoms``: the words of a text with their positions, for candidate spans;
+- ``read_entities``: HTML character references decoded, as a browser shows them.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import unicodedata
@@ -24,11 +26,13 @@ from anyascii import anyascii
 # batch streams in constant memory); large enough to hold a batch's common words.
 CACHE_SIZE = 20_000
 
-# Digits and symbols used as letters ("N1KE", "ADIDA$", "@PPLE").
+# Digits and symbols used as letters ("N1KE", "ADIDA$", "@PPLE", "D¥SON").
 SYMBOL_LETTERS: dict[str, str] = {
     "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b",
-    "@": "a", "$": "s", "!": "i", "|": "l", "€": "e",
+    "@": "a", "$": "s", "!": "i", "|": "l", "€": "e", "¥": "y",
 }
+# The symbols of SYMBOL_LETTERS that may stand glued before a word ("$MARK", "@MARK").
+GLUED_SYMBOLS = "$@!|€¥"
 # Letter sequences that read as one letter at a glance.
 MULTI_LOOKALIKES: tuple[tuple[str, str], ...] = (
     ("rn", "m"), ("nn", "m"), ("vv", "w"), ("cl", "d"), ("lc", "k"), ("lh", "h"),
@@ -122,7 +126,7 @@ def char_letter(ch: str) -> str:
         return SYMBOL_LETTERS.get(ch, "")
     if is_cjk(ch):
         return ch
-    letter = confusable_letters().get(ch)
+    letter = SYMBOL_LETTERS.get(ch) or confusable_letters().get(ch)
     if letter:
         return letter
     folded = fold(ch)
@@ -211,7 +215,7 @@ def letters_of(text: str) -> str:
 
 # A word: letters/digits, with symbols that stand for letters inside it ("CONVER$E"):
 # each symbol (one at a time) followed by a letter or digit, and a last "!".
-_ATOM = re.compile(r"[$@!|€]?[^\W_]+(?:[$@!|€][^\W_]+)*!?")
+_ATOM = re.compile(r"[$@!|€¥]?[^\W_]+(?:[$@!|€¥][^\W_]+)*!?")
 _SCRIPT_RUN = re.compile(CJK_CHAR.pattern + "+|" + CJK_CHAR.pattern.replace("[", "[^", 1) + "+")
 
 
@@ -252,3 +256,51 @@ def script_name(ch: str) -> str:
         return "full-width"
     first = name.split()[0]
     return first.capitalize()
+
+
+# An HTML character reference: numeric (``&#79;``, ``&#x43;``, the ``;`` optional) or
+# named (``&Eacute;``, ``&amp;``: the ``;`` required, so ``AT&T`` and ``R&Dept`` stay).
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7};?|#[xX][0-9a-fA-F]{1,6};?|[A-Za-z][A-Za-z0-9]{1,31};)")
+
+
+def _entity(ref: str) -> str:
+    """One character reference decoded, or ``ref`` itself when it names nothing; an
+    upper-cased feed's ``&EACUTE;`` read as ``&eacute;``."""
+    for form in (ref, ref.lower(), ref[:2] + ref[2:].lower()):
+        out = html.unescape(form)
+        if out != form:
+            return out
+    return ref
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def read_entities(text: str) -> tuple[str, tuple[int, ...], tuple[int, ...]] | None:
+    """``text`` with its HTML character references decoded (``R&#79;LEX`` → ``ROLEX``,
+    ``SMITH &amp; SONS`` → ``SMITH & SONS``), and where each decoded character begins and
+    ends in ``text``; None when ``text`` has none."""
+    if "&" not in text:
+        return None
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    at = 0
+    for m in _ENTITY.finditer(text):
+        decoded = _entity(m.group())
+        if decoded == m.group():
+            continue
+        for i in range(at, m.start()):
+            out.append(text[i])
+            starts.append(i)
+            ends.append(i + 1)
+        for ch in decoded:
+            out.append(ch)
+            starts.append(m.start())
+            ends.append(m.end())
+        at = m.end()
+    if not at:
+        return None
+    for i in range(at, len(text)):
+        out.append(text[i])
+        starts.append(i)
+        ends.append(i + 1)
+    return "".join(out), tuple(starts), tuple(ends)

@@ -116,3 +116,46 @@ def test_ordinary_trade_words_are_no_signal(text):
 def test_an_ordinary_trade_word_does_not_raise_a_finding(matcher):
     h = hit_of(matcher, "ZORVX AAA BATTERIES", "R-ZORVEX")
     assert h is None or not any("counterfeit signal" in r for r in h.reasons)
+
+
+# ------------------------------------------------------------------ text read as a person reads it
+
+@pytest.mark.parametrize("text, rid, hs, shown", [
+    ("Z&#79;RVEX RUNNING SHOES", "R-ZORVEX", "640411", "Z&#79;RVEX"),
+    ("&#x5A;ORVEX SHOES", "R-ZORVEX", "640411", "&#x5A;ORVEX"),
+    ("ZORV&EACUTE;X SHOES", "R-ZORVEX", "640411", "ZORV&EACUTE;X"),
+    ("KLAVORA&nbsp;BENTI HANDBAGS", "R-KLAVORA", "420222", "KLAVORA&nbsp;BENTI"),
+    ("KLAVORA&#x20;BENTI HANDBAGS", "R-KLAVORA", "420222", "KLAVORA&#x20;BENTI"),
+    ("TRAVELIN&Ouml;X &amp; CO LUGGAGE", "R-TRAVELINOX", "420212", "TRAVELIN&Ouml;X"),
+    ("P&#85;MA SNEAKERS", "R-PUMA", "640411", "P&#85;MA"),
+])
+def test_html_entities_are_read_as_a_browser_shows_them(matcher, text, rid, hs, shown):
+    h = hit_of(matcher, text, rid, hs=hs)
+    assert h is not None and h.verdict is Verdict.HIT
+    assert h.matched_text == shown  # as it stands in the line
+    assert text[h.span[0]:h.span[1]] == shown
+
+
+def test_entities_that_spell_no_mark_stay_quiet(matcher):
+    assert flagged(matcher, "SMITH &amp; SONS GARDEN TOOLS &#8482;", "820110") == []
+    assert flagged(matcher, "AT&T CABLES, R&D SAMPLES", "854442") == []
+
+
+@pytest.mark.parametrize("text, rid, hs, symbol", [
+    ("@PUMA SNEAKERS", "R-PUMA", "640411", "@"),
+    ("$PUMA SNEAKERS", "R-PUMA", "640411", "$"),
+    ("PUMA! SNEAKERS", "R-PUMA", "640411", "!"),
+    ("SALE @ZORVEX SHOES", "R-ZORVEX", "640411", "@"),
+    ("@QX MONITOR", "R-QX", "852872", "@"),
+])
+def test_a_symbol_glued_to_a_mark_does_not_hide_it(matcher, text, rid, hs, symbol):
+    h = hit_of(matcher, text, rid, hs=hs)
+    assert h is not None and h.verdict is Verdict.HIT
+    assert f'symbol "{symbol}" glued to the mark' in h.reasons
+
+
+def test_a_yen_sign_used_as_a_letter_is_read_as_y():
+    m = Matcher([RECS[0].__class__(recordation_id="R-DYLOMAX", mark="DYLOMAX", holder="H",
+                                   valid_until=TODAY.replace(year=2030))])
+    h = hit_of(m, "D¥LOMAX HAIR DRYER", "R-DYLOMAX", hs="851631")
+    assert h is not None and 'symbol "¥" for Y' in h.reasons[0]

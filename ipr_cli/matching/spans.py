@@ -12,14 +12,14 @@ import unicodedata
 from functools import lru_cache
 from typing import NamedTuple
 
-from ..normalize import CACHE_SIZE, CJK_CHAR, atoms, fold, is_cjk, phonetic, plain, skeleton_variants
+from ..normalize import CACHE_SIZE, CJK_CHAR, GLUED_SYMBOLS, atoms, fold, is_cjk, phonetic, plain, read_entities, skeleton_variants
 from ..normalize import words as words_of
 from .index import MarkIndex
 from .lexicon import is_affix_word, is_word
 from .memo import evict_oldest
 from .reading import best_readings
 from .records import CONTEXT, NONE, Finding, Reading, finding
-from .scorer import Reason
+from .scorer import SPACING_PENALTY, Reason, text_points
 
 # Most atoms one candidate span may join (spaced-out letters: "T O M M Y").
 MAX_SPAN_ATOMS = 14
@@ -109,7 +109,19 @@ class SpanSearch:
         is read only as a mark written exactly: its first letters belong to a word
         before it, and read loosely every stretch of a long run is a typo of some mark
         in a large register.  (A run's loose readings begin where the run begins.)
+
+        Text from a web feed is read as a browser shows it: HTML character references
+        are decoded first (``R&#79;LEX``), and a finding's place and matched text are
+        those of the text as it stands.
         """
+        if "&" in text:
+            decoded = read_entities(text)
+            if decoded is not None:
+                return _as_written(self._find(decoded[0]), text, decoded[1], decoded[2])
+        return self._find(text)
+
+    def _find(self, text: str) -> list[Finding]:
+        """``find`` in a text with no character reference left."""
         words = words_of(text)
         n = len(words)
         found: list[tuple[int, int, tuple, bool]] = []  # (first word, last word, matches, standalone)
@@ -303,7 +315,25 @@ class SpanSearch:
         return cached
 
     def _match_span(self, parts: tuple[str, ...]):
-        """Forms a span of atoms (joined) stands for, with the disguise reasons."""
+        """Forms a span of atoms (joined) stands for, with the disguise reasons; a symbol
+        glued before the span or a "!" after it ("@MARK", "$MARK", "MARK!") is read both
+        as a letter and as a symbol apart, and the closer reading of each form kept."""
+        bare, symbol = _without_glued_symbol(parts)
+        if not symbol:
+            yield from self._read_parts(parts)
+            return
+        best: dict[int, Reading] = {}
+        glued = Reason("glued_symbol", -SPACING_PENALTY, f'symbol "{symbol}" glued to the mark')
+        for reading in self._read_parts(bare):
+            best[id(reading.form)] = reading._replace(reasons=reading.reasons + (glued,))
+        for reading in self._read_parts(parts):
+            prev = best.get(id(reading.form))
+            if prev is None or text_points(reading.reasons) > text_points(prev.reasons):
+                best[id(reading.form)] = reading
+        yield from best.values()
+
+    def _read_parts(self, parts: tuple[str, ...]):
+        """The readings of a span of atoms, its words as written."""
         joined = "".join(parts)
         folded = plain(joined)
         multi = len(parts) > 1
@@ -387,6 +417,29 @@ class SpanSearch:
             out.append(finding(Reading(form, reasons, needs), start, end, text[start:end], standalone))
         return out
 
+
+def _without_glued_symbol(parts: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
+    """A span without the symbol glued before its first word or the "!" after its last
+    ("@MARK" → "MARK"), and the symbol(s) taken off ("" when none)."""
+    first, last = parts[0], parts[-1]
+    lead = first[:1] if len(first) > 2 and first[0] in GLUED_SYMBOLS else ""
+    trail = "!" if len(last) > 2 and last.endswith("!") and not (len(parts) == 1 and lead == "!") else ""
+    if not lead and not trail:
+        return parts, ""
+    out = list(parts)
+    out[0] = out[0][len(lead):]
+    out[-1] = out[-1][:len(out[-1]) - len(trail)]
+    return tuple(out), lead or trail
+
+
+def _as_written(found: list[Finding], text: str, starts: tuple[int, ...], ends: tuple[int, ...]) -> list[Finding]:
+    """Findings in a decoded text moved back to the text as written (``starts``/``ends``:
+    where each decoded character begins and ends in ``text``)."""
+    out = []
+    for f in found:
+        start, end = starts[f.start], ends[f.end - 1]
+        out.append(f._replace(start=start, end=end, matched_text=text[start:end]))
+    return out
 
 
 _QUANTITY = re.compile(
