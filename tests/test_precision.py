@@ -159,3 +159,37 @@ def test_a_yen_sign_used_as_a_letter_is_read_as_y():
                                    valid_until=TODAY.replace(year=2030))])
     h = hit_of(m, "D¥LOMAX HAIR DRYER", "R-DYLOMAX", hs="851631")
     assert h is not None and 'symbol "¥" for Y' in h.reasons[0]
+
+
+# ------------------------------------------------------------------ plurals and possessives
+
+@pytest.mark.parametrize("text, rid, hs, word", [
+    ("ZORVEXES, ASSORTED SHOES", "R-ZORVEX", "640411", "ZORVEXES"),
+    ("ZORVEXS' RUNNING SHOES", "R-ZORVEX", "640411", "ZORVEXS"),
+    ("TRAVELINOXS LUGGAGE", "R-TRAVELINOX", "420212", "TRAVELINOXS"),
+    ("KLAVORA BENTIS, LEATHER", "R-KLAVORA", "420222", "BENTIS"),
+    ("QXS, USED MONITORS", "R-QX", "852872", "QXS"),  # a two-letter mark
+    ("DAXIMOES TOY SETS", "R-DAXIMO", "950300", "DAXIMOES"),
+])
+def test_a_coined_marks_plural_or_possessive_is_found(matcher, text, rid, hs, word):
+    h = hit_of(matcher, text, rid, hs=hs)
+    assert h is not None and h.verdict is Verdict.HIT
+    assert f'plural or possessive: "{word}"' in h.reasons
+
+
+@pytest.mark.parametrize("text, rid, hs", [
+    ("ZORVEX'S RUNNING SHOES", "R-ZORVEX", "640411"),
+    ("ZORVEX’S RUNNING SHOES", "R-ZORVEX", "640411"),
+    ("QX'S MONITOR", "R-QX", "852872"),
+])
+def test_a_possessive_with_an_apostrophe_is_the_mark(matcher, text, rid, hs):
+    assert rid in flagged(matcher, text, hs)
+
+
+@pytest.mark.parametrize("text, hs", [
+    ("APPLES, FRESH, 10 KG", "847130"),   # a dictionary-word mark's plural stays a plain word
+    ("PUMAS, STUFFED TOY ANIMALS", "640411"),
+    ("ZORVEXING SHOES", "640411"),
+])
+def test_ordinary_plurals_do_not_match_dictionary_word_marks(matcher, text, hs):
+    assert flagged(matcher, text, hs) == []

@@ -30,7 +30,7 @@ from .scorer import (
 
 # A rival mark this many points behind the best reading of a span is dropped.
 RIVAL_MARGIN = 10.0
-_TYPO_NAMES = ("typo", "sounds_like")
+TYPO_NAMES = ("typo", "sounds_like")  # the reasons of a reading that is no exact spelling
 
 
 class Judged(NamedTuple):
@@ -90,9 +90,9 @@ def _kept(best: dict[int, tuple[float, Judged]]):
     """The readings kept of a span's best per form, explained: a span that is one mark
     exactly (or nearly) is not a typo of another, and a rival far behind is dropped."""
     top = max(score for score, _ in best.values())
-    exact = any(not any(r.name in _TYPO_NAMES for r in judged.reasons) for _, judged in best.values())
+    exact = any(not any(r.name in TYPO_NAMES for r in judged.reasons) for _, judged in best.values())
     for score, judged in best.values():
-        typo = any(r.name in _TYPO_NAMES for r in judged.reasons)
+        typo = any(r.name in TYPO_NAMES for r in judged.reasons)
         if exact and typo or score < top - RIVAL_MARGIN:
             continue
         yield explained(judged)

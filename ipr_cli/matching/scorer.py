@@ -29,6 +29,7 @@ def edit_penalty(length: int) -> float:
 LOOKALIKE_PENALTY = 1.0         # per look-alike character (a disguise, not a doubt)
 LOOKALIKE_MAX = 3.0
 SPACING_PENALTY = 2.0           # letters spaced, split or punctuated
+PLURAL_PENALTY = 2.0            # a coined mark's plural or possessive (MARKS, MARKS')
 FIRST_LETTER_PENALTY = 6.0      # first letter differs
 AFFIX_PENALTY = 6.0             # mark glued to a product word or model code
 TRUNCATED_PENALTY = 12.0        # last word cut short

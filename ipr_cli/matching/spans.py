@@ -17,9 +17,9 @@ from ..normalize import words as words_of
 from .index import MarkIndex
 from .lexicon import is_affix_word, is_word
 from .memo import evict_oldest
-from .reading import best_readings
+from .reading import TYPO_NAMES, best_readings
 from .records import CONTEXT, NONE, Finding, Reading, finding
-from .scorer import SPACING_PENALTY, Reason, text_points
+from .scorer import PLURAL_PENALTY, SPACING_PENALTY, Reason, text_points
 
 # Most atoms one candidate span may join (spaced-out letters: "T O M M Y").
 MAX_SPAN_ATOMS = 14
@@ -315,18 +315,29 @@ class SpanSearch:
         return cached
 
     def _match_span(self, parts: tuple[str, ...]):
-        """Forms a span of atoms (joined) stands for, with the disguise reasons; a symbol
-        glued before the span or a "!" after it ("@MARK", "$MARK", "MARK!") is read both
-        as a letter and as a symbol apart, and the closer reading of each form kept."""
+        """Forms a span of atoms (joined) stands for, with the disguise reasons.
+
+        Two more readings, the closer reading of each form kept: a symbol glued before
+        the span or a "!" after it ("@MARK", "$MARK", "MARK!") read as a symbol apart;
+        and a coined mark's plural or possessive ("MARKS", "MARKS'", "MARKIES") read as
+        the mark spelt exactly, unless the word is an ordinary one (a dictionary-word
+        mark's plural is read as today: as an ordinary word).
+        """
         bare, symbol = _without_glued_symbol(parts)
-        if not symbol:
+        readings: list[Reading] = []
+        glued: tuple[Reason, ...] = ()
+        if symbol:
+            glued = (Reason("glued_symbol", -SPACING_PENALTY, f'symbol "{symbol}" glued to the mark'),)
+            readings.extend(r._replace(reasons=r.reasons + glued) for r in self._read_parts(bare))
+        for stem in _singulars(bare):
+            plural = (Reason("plural", -PLURAL_PENALTY, f'plural or possessive: "{bare[-1].upper()}"'),) + glued
+            readings.extend(r._replace(reasons=r.reasons + plural) for r in self._read_parts(stem)
+                            if not r.form.common and not any(x.name in TYPO_NAMES for x in r.reasons))
+        if not readings:
             yield from self._read_parts(parts)
             return
         best: dict[int, Reading] = {}
-        glued = Reason("glued_symbol", -SPACING_PENALTY, f'symbol "{symbol}" glued to the mark')
-        for reading in self._read_parts(bare):
-            best[id(reading.form)] = reading._replace(reasons=reading.reasons + (glued,))
-        for reading in self._read_parts(parts):
+        for reading in readings + list(self._read_parts(parts)):
             prev = best.get(id(reading.form))
             if prev is None or text_points(reading.reasons) > text_points(prev.reasons):
                 best[id(reading.form)] = reading
@@ -430,6 +441,21 @@ def _without_glued_symbol(parts: tuple[str, ...]) -> tuple[tuple[str, ...], str]
     out[0] = out[0][len(lead):]
     out[-1] = out[-1][:len(out[-1]) - len(trail)]
     return tuple(out), lead or trail
+
+
+def _singulars(parts: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The span with its last word read as a plural or possessive made singular
+    (``MARKS`` → ``MARK``, ``MARKES`` → ``MARK``, ``MARKIES`` → ``MARKY``); none when that
+    word is an ordinary one or ends in no S."""
+    last = parts[-1]
+    if len(last) < 3 or last[-1] not in "sS" or last[-2:] in ("ss", "SS") or is_word(plain(last)):
+        return []
+    stems = [last[:-1]]
+    if len(last) > 4 and last[-2] in "eE":
+        stems.append(last[:-2])
+        if last[-3] in "iI":
+            stems.append(last[:-3] + ("y" if last[-3] == "i" else "Y"))
+    return [parts[:-1] + (stem,) for stem in stems]
 
 
 def _as_written(found: list[Finding], text: str, starts: tuple[int, ...], ends: tuple[int, ...]) -> list[Finding]:
