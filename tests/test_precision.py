@@ -193,3 +193,12 @@ def test_a_possessive_with_an_apostrophe_is_the_mark(matcher, text, rid, hs):
 ])
 def test_ordinary_plurals_do_not_match_dictionary_word_marks(matcher, text, hs):
     assert flagged(matcher, text, hs) == []
+
+
+def test_a_katakana_alias_spaced_by_a_middle_dot_is_found_with_a_signal():
+    m = Matcher([RECS[0].__class__(recordation_id="R-ZORUBEKKU", mark="ZORUBEKKU", holder="H",
+                                   aliases=("ゾル・ベック",), valid_until=TODAY.replace(year=2030))])
+    for text in ("ゾル・ベック 長財布 コピー品", "長財布 ゾル・ベック", "ゾルベック 長財布"):
+        h = hit_of(m, text, "R-ZORUBEKKU", hs="420231")
+        assert h is not None and h.matched_text.replace("・", "") == "ゾルベック", text
+    assert 'counterfeit signal: "コピー品"' in hit_of(m, "ゾル・ベック 長財布 コピー品", "R-ZORUBEKKU", hs="420231").reasons

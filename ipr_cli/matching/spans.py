@@ -406,7 +406,7 @@ class SpanSearch:
             return []
         # The text's CJK characters run together; a batch repeats a few product words
         # ("화장품"), so what they hold is remembered.
-        raw = "".join(CJK_CHAR.findall(text))
+        raw = "".join(_CJK_LETTER.findall(text))
         if not raw:
             return []
         held = self._native_cache.get(raw)
@@ -416,7 +416,7 @@ class SpanSearch:
             held = self._native_cache[raw] = self.index.native_in("".join(fold(ch) for ch in raw))
         if not held:
             return []
-        positions = [m.start() for m in CJK_CHAR.finditer(text)]
+        positions = [m.start() for m in _CJK_LETTER.finditer(text)]
         out = []
         for s, e, form in held:
             start, end = positions[s], positions[e - 1] + 1
@@ -467,6 +467,10 @@ def _as_written(found: list[Finding], text: str, starts: tuple[int, ...], ends: 
         out.append(f._replace(start=start, end=end, matched_text=text[start:end]))
     return out
 
+# A Hangul, CJK or kana character that is part of a word: not the katakana middle dot
+# that spaces a foreign name ("ルイ・ヴィトン") nor a detached sound mark; aliases are
+# keyed without them.
+_CJK_LETTER = re.compile(r"(?![\u309b\u309c\u30a0\u30fb])" + CJK_CHAR.pattern)
 
 _QUANTITY = re.compile(
     r"\d+(?:[.,]\d+)?(?:|[a-z]|mm|cm|ml|kg|mg|gb|tb|mb|kb|kw|mw|hz|oz|lb|in|ft|pc|pcs|mah|kva|gsm|ah|wh|cc)"
