@@ -12,14 +12,15 @@ import unicodedata
 from functools import lru_cache
 from typing import NamedTuple
 
-from ..normalize import CACHE_SIZE, CJK_CHAR, GLUED_SYMBOLS, atoms, fold, is_cjk, phonetic, plain, read_entities, skeleton_variants
+from ..normalize import CACHE_SIZE, CJK_CHAR, atoms, fold, is_cjk, phonetic, plain, read_entities, skeleton_variants
 from ..normalize import words as words_of
+from .feedtext import as_written, closest, singulars, without_glued_symbol
 from .index import MarkIndex
 from .lexicon import is_affix_word, is_word
 from .memo import evict_oldest
 from .reading import TYPO_NAMES, best_readings
 from .records import CONTEXT, NONE, Finding, Reading, finding
-from .scorer import PLURAL_PENALTY, SPACING_PENALTY, Reason, text_points
+from .scorer import PLURAL_PENALTY, SPACING_PENALTY, Reason
 
 # Most atoms one candidate span may join (spaced-out letters: "T O M M Y").
 MAX_SPAN_ATOMS = 14
@@ -117,7 +118,7 @@ class SpanSearch:
         if "&" in text:
             decoded = read_entities(text)
             if decoded is not None:
-                return _as_written(self._find(decoded[0]), text, decoded[1], decoded[2])
+                return as_written(self._find(decoded[0]), text, decoded[1], decoded[2])
         return self._find(text)
 
     def _find(self, text: str) -> list[Finding]:
@@ -323,25 +324,23 @@ class SpanSearch:
         the mark spelt exactly, unless the word is an ordinary one (a dictionary-word
         mark's plural is read as today: as an ordinary word).
         """
-        bare, symbol = _without_glued_symbol(parts)
+        bare, symbol = without_glued_symbol(parts)
         readings: list[Reading] = []
         glued: tuple[Reason, ...] = ()
         if symbol:
             glued = (Reason("glued_symbol", -SPACING_PENALTY, f'symbol "{symbol}" glued to the mark'),)
             readings.extend(r._replace(reasons=r.reasons + glued) for r in self._read_parts(bare))
-        for stem in _singulars(bare):
+        by_key = self.index.by_key
+        for stem in singulars(bare):
+            if not any(k in by_key for k in span_keys(stem)):
+                continue  # only a mark spelt exactly counts (below): its key must be one
             plural = (Reason("plural", -PLURAL_PENALTY, f'plural or possessive: "{bare[-1].upper()}"'),) + glued
             readings.extend(r._replace(reasons=r.reasons + plural) for r in self._read_parts(stem)
                             if not r.form.common and not any(x.name in TYPO_NAMES for x in r.reasons))
         if not readings:
             yield from self._read_parts(parts)
             return
-        best: dict[int, Reading] = {}
-        for reading in readings + list(self._read_parts(parts)):
-            prev = best.get(id(reading.form))
-            if prev is None or text_points(reading.reasons) > text_points(prev.reasons):
-                best[id(reading.form)] = reading
-        yield from best.values()
+        yield from closest(readings + list(self._read_parts(parts)))
 
     def _read_parts(self, parts: tuple[str, ...]):
         """The readings of a span of atoms, its words as written."""
@@ -428,44 +427,6 @@ class SpanSearch:
             out.append(finding(Reading(form, reasons, needs), start, end, text[start:end], standalone))
         return out
 
-
-def _without_glued_symbol(parts: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
-    """A span without the symbol glued before its first word or the "!" after its last
-    ("@MARK" → "MARK"), and the symbol(s) taken off ("" when none)."""
-    first, last = parts[0], parts[-1]
-    lead = first[:1] if len(first) > 2 and first[0] in GLUED_SYMBOLS else ""
-    trail = "!" if len(last) > 2 and last.endswith("!") and not (len(parts) == 1 and lead == "!") else ""
-    if not lead and not trail:
-        return parts, ""
-    out = list(parts)
-    out[0] = out[0][len(lead):]
-    out[-1] = out[-1][:len(out[-1]) - len(trail)]
-    return tuple(out), lead or trail
-
-
-def _singulars(parts: tuple[str, ...]) -> list[tuple[str, ...]]:
-    """The span with its last word read as a plural or possessive made singular
-    (``MARKS`` → ``MARK``, ``MARKES`` → ``MARK``, ``MARKIES`` → ``MARKY``); none when that
-    word is an ordinary one or ends in no S."""
-    last = parts[-1]
-    if len(last) < 3 or last[-1] not in "sS" or last[-2:] in ("ss", "SS") or is_word(plain(last)):
-        return []
-    stems = [last[:-1]]
-    if len(last) > 4 and last[-2] in "eE":
-        stems.append(last[:-2])
-        if last[-3] in "iI":
-            stems.append(last[:-3] + ("y" if last[-3] == "i" else "Y"))
-    return [parts[:-1] + (stem,) for stem in stems]
-
-
-def _as_written(found: list[Finding], text: str, starts: tuple[int, ...], ends: tuple[int, ...]) -> list[Finding]:
-    """Findings in a decoded text moved back to the text as written (``starts``/``ends``:
-    where each decoded character begins and ends in ``text``)."""
-    out = []
-    for f in found:
-        start, end = starts[f.start], ends[f.end - 1]
-        out.append(f._replace(start=start, end=end, matched_text=text[start:end]))
-    return out
 
 # A Hangul, CJK or kana character that is part of a word: not the katakana middle dot
 # that spaces a foreign name ("ルイ・ヴィトン") nor a detached sound mark; aliases are
