@@ -431,7 +431,7 @@ class SpanSearch:
 # A Hangul, CJK or kana character that is part of a word: not the katakana middle dot
 # that spaces a foreign name ("ルイ・ヴィトン") nor a detached sound mark; aliases are
 # keyed without them.
-_CJK_LETTER = re.compile(r"(?![\u309b\u309c\u30a0\u30fb])" + CJK_CHAR.pattern)
+_CJK_LETTER = re.compile(CJK_CHAR.pattern.replace("\u3040-\u30ff", "\u3040-\u309a\u309d-\u309f\u30a1-\u30fa\u30fc-\u30ff"))
 
 _QUANTITY = re.compile(
     r"\d+(?:[.,]\d+)?(?:|[a-z]|mm|cm|ml|kg|mg|gb|tb|mb|kb|kw|mw|hz|oz|lb|in|ft|pc|pcs|mah|kva|gsm|ah|wh|cc)"
