@@ -275,7 +275,7 @@ def _entity(ref: str) -> str:
 
 @lru_cache(maxsize=CACHE_SIZE)
 def read_entities(text: str) -> tuple[str, tuple[int, ...], tuple[int, ...]] | None:
-    """``text`` with its HTML character references decoded (``R&#79;LEX`` → ``ROLEX``,
+    """``text`` with its HTML character references decoded (``Z&#79;RVEX`` → ``ZORVEX``,
     ``SMITH &amp; SONS`` → ``SMITH & SONS``), and where each decoded character begins and
     ends in ``text``; None when ``text`` has none."""
     if "&" not in text:

@@ -112,7 +112,7 @@ class SpanSearch:
         in a large register.  (A run's loose readings begin where the run begins.)
 
         Text from a web feed is read as a browser shows it: HTML character references
-        are decoded first (``R&#79;LEX``), and a finding's place and matched text are
+        are decoded first (``Z&#79;RVEX``), and a finding's place and matched text are
         those of the text as it stands.
         """
         if "&" in text:
@@ -429,7 +429,7 @@ class SpanSearch:
 
 
 # A Hangul, CJK or kana character that is part of a word: not the katakana middle dot
-# that spaces a foreign name ("ルイ・ヴィトン") nor a detached sound mark; aliases are
+# that spaces a foreign name ("ゾル・ベック") nor a detached sound mark; aliases are
 # keyed without them.
 _CJK_LETTER = re.compile(CJK_CHAR.pattern.replace("\u3040-\u30ff", "\u3040-\u309a\u309d-\u309f\u30a1-\u30fa\u30fc-\u30ff"))
 
