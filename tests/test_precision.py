@@ -202,3 +202,8 @@ def test_a_katakana_alias_spaced_by_a_middle_dot_is_found_with_a_signal():
         h = hit_of(m, text, "R-ZORUBEKKU", hs="420231")
         assert h is not None and h.matched_text.replace("・", "") == "ゾルベック", text
     assert 'counterfeit signal: "コピー品"' in hit_of(m, "ゾル・ベック 長財布 コピー品", "R-ZORUBEKKU", hs="420231").reasons
+
+
+def test_a_signal_written_with_html_references_is_read():
+    assert signals_in("ZORVEX &#82;EPLICA&nbsp;SHOES") == ("REPLICA",)
+    assert signals_in("ZORVEX 1&#58;1 SHOES") == ("1:1",)

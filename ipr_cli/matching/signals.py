@@ -17,7 +17,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import NamedTuple
 
-from ..normalize import CACHE_SIZE, fold, has_cjk
+from ..normalize import CACHE_SIZE, fold, has_cjk, read_entities
 
 
 class SignalTable(NamedTuple):
@@ -64,7 +64,8 @@ def signals_in(text: str) -> tuple[str, ...]:
     if not text:
         return ()
     signals = table()
-    folded = fold(text)
+    decoded = read_entities(text)  # as a browser shows it: "&#82;EPLICA"
+    folded = fold(decoded[0] if decoded else text)
     if signals.unless is not None:
         folded = signals.unless.sub(lambda m: " " * len(m.group()), folded)
     found = [signals.names.get(_key(m.group()), m.group().upper()) for m in signals.pattern.finditer(folded)]
