@@ -60,6 +60,15 @@ LIST_FIELDS = frozenset(
     {"aliases", "hs_scope", "nice_classes", "authorized_importers", "authorized_origins"}
 )
 
+# Limits on what a recordation may hold.  Matching work grows with the square of a
+# form's length (its deletion neighbourhood) times its cut-short forms: one mark of
+# 3,000 characters made every later check need more than 8 GiB.  Registered word marks
+# are far shorter than these.
+MARK_MAX_CHARS = 100      # a mark, and each alias
+ALIASES_MAX = 50          # aliases of one recordation
+# Prices per unit (min_unit_value) lie within 0 .. this; beyond it a number is a typo.
+MONEY_MAX = 10 ** 12
+
 
 @dataclass(frozen=True)
 class Recordation:

@@ -22,7 +22,8 @@ How a file is read
   problem and skipped.  NUL characters are removed.
 * CSV: delimiter sniffed among ``, ; TAB |`` on the header line (Excel's ``sep=;``
   first line is honoured); ``\\r\\n``, ``\\n`` and ``\\r`` line ends all work;
-  fields up to 64 MiB.  The header is the first non-blank row.
+  fields up to 8 Mi characters (a longer one makes its row malformed; the rows after
+  it keep their numbers).  The header is the first non-blank row.
 * XLSX: first sheet, read-only; the header is the first non-empty row; a date cell
   becomes an ISO date and an integral number loses its ``.0``.
 * JSON array: streamed element by element, so a large array is not loaded whole.
@@ -37,7 +38,11 @@ naming the file.  A malformed row (ragged CSV row, broken JSON line, not an
 object, undecodable bytes) is recorded in ``problems`` and skipped, or with
 ``strict=True`` raises ``InputError`` naming file, row and field.  A bad ``date``,
 ``quantity`` or ``value`` does not drop the line: the line is yielded with that
-field empty and a problem with ``skipped=False`` is recorded (``strict`` raises).
+field empty and a problem with ``skipped=False`` is recorded (``strict`` raises);
+so is a number outside ``NUMBER_MIN``..``NUMBER_MAX`` in magnitude, or negative.  A
+description or brand longer than ``MATCH_CHARS`` is cut (``…`` marks the cut) and
+reported the same way.  ``problems`` keeps the first ``PROBLEMS_KEPT`` problems;
+``problem_count`` and ``problem_rows`` count them all.
 """
 
 from __future__ import annotations
@@ -74,7 +79,22 @@ __all__ = [
 _SAMPLE_BYTES = 256 * 1024
 # How much of the sample charset-normalizer looks at (it is slow on large inputs).
 _DETECT_BYTES = 64 * 1024
-_FIELD_LIMIT = 64 * 1024 * 1024
+# A CSV field longer than this is a malformed row (skipped and reported): the csv
+# module holds a field being read as 4 bytes a character.
+_FIELD_LIMIT = 8 * 1024 * 1024
+# Only this much of a description (or brand) is screened: matching work grows with the
+# text, and no customs description is near this long (e-commerce listings run to a
+# few hundred characters).  A longer one is cut at a word boundary, marked with "…",
+# and reported; screening one line then takes well under a second against 10,000 marks
+# (tests/robustness/test_limits.py).
+MATCH_CHARS = 2000
+# Declared quantities and values are read within this range (in magnitude); outside it
+# (-1e30, 1e-31, a typo of twenty digits) the field is treated as missing and reported.
+NUMBER_MAX = Decimal(10) ** 15
+NUMBER_MIN = Decimal(10) ** -6
+# Malformed rows are counted; only the first this many are kept as examples (a file of
+# millions of ragged rows must not be held in memory).
+PROBLEMS_KEPT = 100
 _CHUNK_CHARS = 64 * 1024
 _STDIN = "-"
 
@@ -242,6 +262,11 @@ def _parse_date(text: str) -> dt.date:
         return dt.date(int(m[1]), int(m[2]), int(m[3]))
     except ValueError:
         raise ValueError(f"{text[:40]!r} is not a valid date") from None
+
+
+_NONZERO_DIGITS = "123456789"
+# Ends a description cut to MATCH_CHARS.
+CUT_MARK = " …"
 
 
 def _plain_number(text: str) -> bool:
@@ -594,8 +619,7 @@ class _CsvFormat(_Format):
         super().__init__(op)
         self.encoding = encoding
         self.stream, self._text = _text_stream(op, encoding, newline="", drop_nul=True)
-        if csv.field_size_limit() < _FIELD_LIMIT:
-            csv.field_size_limit(_FIELD_LIMIT)
+        csv.field_size_limit(_FIELD_LIMIT)
         lines: Iterator[str] = self._text if self.stream.drops_nul else _strip_nul(self._text)
         first = self._peek_first_line(lines)
         delimiter = None
@@ -607,9 +631,32 @@ class _CsvFormat(_Format):
             else:
                 delimiter = _sniff_delimiter(first)
         pending = [first] if first is not None else []
-        self._reader = csv.reader(itertools.chain(pending, lines), delimiter=delimiter or ",",
+        self._lines = itertools.chain(pending, lines)
+        self._last_line = ""
+        self._reader = csv.reader(self._remember_last(self._lines), delimiter=delimiter or ",",
                                   quotechar='"', doublequote=True, strict=False)
         self.headers = self._read_header()
+
+    def _remember_last(self, lines: Iterator[str]) -> Iterator[str]:
+        for line in lines:
+            self._last_line = line
+            yield line
+
+    def _skip_rest_of_record(self, lines_in_record: int) -> None:
+        """After csv gave up on a field longer than the limit, skip what is left of its
+        record (the rest of a quoted field may span many lines), so that the rows after
+        it are read from their first line and keep their numbers.  csv has dropped the
+        rest of the last line it was given; a record goes on past a line only inside
+        quotes, and each quote character (``""`` counts twice) toggles that."""
+        quoted = lines_in_record > 1  # the record went on past a line: it was inside quotes
+        if self._last_line.count('"') % 2:
+            quoted = not quoted
+        while quoted:
+            line = next(self._lines, None)
+            if line is None:
+                return
+            if line.count('"') % 2:
+                quoted = False
 
     def _peek_first_line(self, lines: Iterator[str]) -> str | None:
         for line in lines:
@@ -634,6 +681,7 @@ class _CsvFormat(_Format):
         width = len(self.headers)
         row = 0
         reader = self._reader
+        start = reader.line_num  # lines read before the record being read
         while True:
             try:
                 cells = next(reader)
@@ -641,10 +689,16 @@ class _CsvFormat(_Format):
                 return
             except csv.Error as exc:
                 row += 1
-                yield row, _Problem("", f"malformed CSV row ({exc})")
+                if "field limit" in str(exc):
+                    self._skip_rest_of_record(reader.line_num - start)
+                    yield row, _Problem("", f"a field longer than {_FIELD_LIMIT:,} characters (the limit)")
+                else:
+                    yield row, _Problem("", f"malformed CSV row ({exc})")
+                start = reader.line_num
                 continue
             except OSError as exc:
                 raise InputError(f"{self.shown}: read failed after row {row} ({exc})") from None
+            start = reader.line_num
             row += 1
             if len(cells) != width:
                 if not cells or not any(c.strip() for c in cells):
@@ -1057,7 +1111,11 @@ class DeclarationReader:
         path = os.fspath(path)
         self.file = path
         self.strict = strict
-        self.problems: list[RowProblem] = []
+        self.problems: list[RowProblem] = []  # the first PROBLEMS_KEPT
+        self.problem_count = 0  # all of them
+        self.problem_rows = 0  # rows with at least one
+        self._skipped = 0
+        self._problem_row = -1
         self.lines_read = 0
         self._columns = dict(columns or {})
         self._format = _open_format(path, encoding)
@@ -1119,7 +1177,7 @@ class DeclarationReader:
 
     @property
     def lines_skipped(self) -> int:
-        return sum(1 for p in self.problems if p.skipped)
+        return self._skipped
 
     # -- lifecycle
     def close(self) -> None:
@@ -1142,7 +1200,14 @@ class DeclarationReader:
         problem = RowProblem(self.file, row, field, message, skipped)
         if self.strict:
             raise InputError(str(problem), hint="fix the row, or run without --strict to skip it")
-        self.problems.append(problem)
+        self.problem_count += 1
+        if row != self._problem_row:  # (a row's problems come one after another)
+            self._problem_row = row
+            self.problem_rows += 1
+        if skipped:
+            self._skipped += 1
+        if len(self.problems) < PROBLEMS_KEPT:
+            self.problems.append(problem)
 
     def _lines(self) -> Iterator[DeclarationLine]:
         fmt = self._format
@@ -1214,6 +1279,10 @@ class DeclarationReader:
                    value_text: str, currency: str) -> DeclarationLine:
         """A line from its stripped field texts (in ``_LINE_FIELDS`` order)."""
         date = quantity = value = None
+        if len(description) > MATCH_CHARS:
+            description = self._cut(row, "description", description)
+        if len(brand) > MATCH_CHARS:
+            brand = self._cut(row, "brand", brand)
         if date_text:
             date = self._dates.get(date_text)  # a batch holds a few distinct dates
             if date is None:
@@ -1226,14 +1295,28 @@ class DeclarationReader:
         numbers = self._numbers  # a batch repeats its quantities
         if quantity_text:
             quantity = numbers.get(quantity_text) or self._number(row, "quantity", quantity_text)
-        if value_text:  # mostly distinct: _parse_decimal's common case read here, without two calls
-            value = Decimal(value_text) if _plain_number(value_text) else self._number(row, "value", value_text)
+        if value_text:  # mostly distinct: _parse_decimal's common case (1 to 1e15) read here, without two calls
+            value = (Decimal(value_text) if len(value_text) < 16 and value_text[0] in _NONZERO_DIGITS
+                     and _plain_number(value_text) else self._number(row, "value", value_text))
         return _new_tuple(DeclarationLine, (self.file, row, description, declaration_id, item_no, date, importer,
                                             origin.upper(), hs_code, brand, quantity, value, currency.upper()))
+
+    def _cut(self, row: int, field: str, text: str) -> str:
+        """``text`` cut to ``MATCH_CHARS`` at a word boundary, ``…`` marking the cut; reported."""
+        cut = text[:MATCH_CHARS]
+        space = cut.rfind(" ", MATCH_CHARS - 100)
+        if space > 0:  # not inside a word: a word's first letters could read as another mark
+            cut = cut[:space]
+        self._problem(row, field, f"{len(text):,} characters long; only the first {len(cut):,} were screened "
+                                  f"(the limit is {MATCH_CHARS:,})", skipped=False)
+        return cut + CUT_MARK
 
     def _number(self, row: int, field: str, text: str) -> Decimal | None:
         try:
             number = _parse_decimal(text)
+            if number and not NUMBER_MIN <= number <= NUMBER_MAX:
+                raise ValueError(f"{text[:40]!r} is out of range (a {field} is at least {NUMBER_MIN} "
+                                 f"and at most {NUMBER_MAX:,}, and not negative)")
         except ValueError as exc:
             self._problem(row, field, f"{exc}; the line is kept without a {field}", skipped=False)
             return None

@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from . import hs
 from .errors import ValidationError
-from .models import LIST_FIELDS, RECORDATION_FIELDS, Recordation, Status
+from .models import ALIASES_MAX, LIST_FIELDS, MARK_MAX_CHARS, MONEY_MAX, RECORDATION_FIELDS, Recordation, Status
 
 REQUIRED = ("recordation_id", "mark", "holder", "valid_until")
 FREE_TEXT = frozenset({"notes", "contact"})
@@ -50,6 +50,17 @@ def parse(record: Mapping[str, str]) -> tuple[Recordation | None, list[tuple[str
     for name in REQUIRED:
         if not raw[name]:
             problems.append((name, "is required and empty"))
+
+    if len(raw["mark"]) > MARK_MAX_CHARS:
+        problems.append(("mark", f"is {len(raw['mark']):,} characters long; the limit is {MARK_MAX_CHARS}"))
+    aliases = split_list(raw["aliases"])
+    if len(aliases) > ALIASES_MAX:
+        problems.append(("aliases", f"{len(aliases):,} aliases; the limit is {ALIASES_MAX} per recordation"))
+    for alias in aliases:
+        if len(alias) > MARK_MAX_CHARS:
+            problems.append(("aliases", f"{alias[:20]!r}… is {len(alias):,} characters long; "
+                                        f"the limit is {MARK_MAX_CHARS}"))
+            break
 
     hs_scope = split_list(raw["hs_scope"])
     for prefix in hs_scope:
@@ -95,8 +106,13 @@ def parse(record: Mapping[str, str]) -> tuple[Recordation | None, list[tuple[str
             if not min_value.is_finite() or min_value < 0:
                 raise InvalidOperation
         except InvalidOperation:
-            problems.append(("min_unit_value", f"{raw['min_unit_value']!r} is not a non-negative number"))
+            problems.append(("min_unit_value", f"{raw['min_unit_value'][:40]!r} is not a non-negative number"))
             min_value = None
+        else:
+            if min_value > MONEY_MAX:
+                problems.append(("min_unit_value", f"{raw['min_unit_value'][:40]!r} is out of range "
+                                                   f"(at most {MONEY_MAX:,} per unit)"))
+                min_value = None
     currency = raw["currency"].upper()
     if currency and not _currency(currency):
         problems.append(("currency", f"{raw['currency']!r} is not an ISO 4217 currency"))
@@ -111,7 +127,7 @@ def parse(record: Mapping[str, str]) -> tuple[Recordation | None, list[tuple[str
             mark=raw["mark"],
             holder=raw["holder"],
             valid_until=dates["valid_until"],  # type: ignore[arg-type]
-            aliases=tuple(split_list(raw["aliases"])),
+            aliases=tuple(aliases),
             hs_scope=tuple(hs_scope),
             nice_classes=tuple(nice),
             registration_no=raw["registration_no"],

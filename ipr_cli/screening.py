@@ -5,6 +5,7 @@ The CLI drives this and picks the writer; nothing here prints or touches Typer.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import time
@@ -13,6 +14,9 @@ from dataclasses import dataclass, field
 
 from .gctuning import collections_rare, cycle_collector_paused, freeze, unfrozen_after
 from .models import DeclarationLine, Hit, Recordation, ScreeningContext, Verdict
+from .readers import CUT_MARK, MATCH_CHARS
+
+CUT_AT_LEAST = MATCH_CHARS - 100  # a cut description is at least this long
 
 
 @dataclass
@@ -32,12 +36,15 @@ class Summary:
     by_verdict: dict[str, int] = field(default_factory=lambda: {"hit": 0, "review": 0})
     suppressed: int = 0
     suppressed_hits: list[Hit] = field(default_factory=list)
-    problems: list[tuple[str, int, str, str]] = field(default_factory=list)
+    problems: list[tuple[str, int, str, str]] = field(default_factory=list)  # the first few of each file
+    problems_total: int = 0
+    problem_rows: int = 0
     duration_s: float = 0.0
 
     @property
     def skipped(self) -> int:
-        return len({(p[0], p[1]) for p in self.problems})
+        """Rows with a problem (skipped, or kept without a bad field)."""
+        return self.problem_rows or len({(p[0], p[1]) for p in self.problems})
 
     def as_dict(self) -> dict:
         return {
@@ -47,6 +54,7 @@ class Summary:
             "skipped": self.skipped,
             "suppressed": self.suppressed,
             "problems": list(self.problems),
+            "problems_total": max(self.problems_total, len(self.problems)),
             "duration_s": round(self.duration_s, 3),
         }
 
@@ -112,6 +120,8 @@ def _screen_file(path, reader, screened, min_score, summary, progress):
                 summary.suppressed += 1
                 summary.suppressed_hits.extend(screening.suppressed)
             hits = [h for h in screening.hits if h.score >= min_score]
+            if hits and line.description.endswith(CUT_MARK) and len(line.description) > CUT_AT_LEAST:
+                hits = [_cut_reason(h) for h in hits]
             if hits:
                 summary.lines_flagged += 1
                 for h in hits:
@@ -120,9 +130,17 @@ def _screen_file(path, reader, screened, min_score, summary, progress):
         if progress is not None:
             progress(path, reader.bytes_read, reader.bytes_total)
     summary.problems.extend((p.file, p.row, p.field, p.message) for p in reader.problems)
+    summary.problems_total += reader.problem_count
+    summary.problem_rows += reader.problem_rows
     info.sha256 = reader.sha256()
     if progress is not None:
         progress(path, reader.bytes_read, reader.bytes_total)
+
+
+def _cut_reason(hit: Hit) -> Hit:
+    """The hit of a line whose description was cut for matching (see readers.MATCH_CHARS), saying so."""
+    why = f"description cut: only its first {MATCH_CHARS:,} characters were screened"
+    return dataclasses.replace(hit, reasons=(*hit.reasons, why))
 
 
 def worst_verdict(summary: Summary) -> Verdict | None:

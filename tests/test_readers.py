@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from ipr_cli.errors import InputError, UsageError
 from ipr_cli.readers import (
+    MATCH_CHARS,
     DeclarationReader,
     RowProblem,
     _parse_date,
@@ -612,8 +613,14 @@ def test_one_megabyte_description(tmp_path, suffix):
         wb.save(path)
         big = big[:32_000]
     lines, reader = _read(path)
-    assert [line.description for line in lines] == [big.strip(), "small"]
-    assert reader.problems == []
+    # Read whole, but only the first MATCH_CHARS are kept for screening, cut between
+    # words and marked; the cut is reported and the line is not skipped.
+    first, second = (line.description for line in lines)
+    assert second == "small"
+    assert first.endswith(" …") and len(first) <= MATCH_CHARS + 2 and big.startswith(first[:-2])
+    assert first[:-2].endswith("NIKE AIR")
+    assert [(p.row, p.field, p.skipped) for p in reader.problems] == [(1, "description", False)]
+    assert "only the first" in reader.problems[0].message
 
 
 def test_mixed_line_endings(tmp_path):

@@ -10,7 +10,7 @@ review; ``counterfeit_signal`` lifts a finding to ``hit`` strength.  ``Matcher``
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -132,12 +132,15 @@ def allowed(allow: Sequence[Suppression], facts: Facts, rec: Recordation, on: dt
 def _unit_value(line: DeclarationLine) -> Decimal | None:
     try:
         return line.unit_value
-    except (InvalidOperation, ZeroDivisionError):
+    except ArithmeticError:  # (decimal's errors, overflow among them, and division by zero)
         return None
 
 
 def _money(value: Decimal) -> str:
-    """A price shown plainly: ``3.92``, ``10``."""
-    q = value.quantize(Decimal("0.01"))
+    """A price shown plainly: ``3.92``, ``10``; a number too large for cents, as ``1.000E+27``."""
+    try:
+        q = value.quantize(Decimal("0.01"))
+    except ArithmeticError:  # more digits than decimal's precision: a stored value out of range
+        return f"{value:.3E}"
     text = f"{q:f}"
     return text[:-3] if text.endswith(".00") else text

@@ -168,8 +168,9 @@ class HtmlWriter(CheckWriter):
             parts.append('<ul class="problems">\n')
             for problem in problems[:PROBLEMS_SHOWN]:
                 parts.append(f"<li>{esc(problem_text(problem))}</li>\n")
-            if len(problems) > PROBLEMS_SHOWN:
-                parts.append(f"<li>… and {len(problems) - PROBLEMS_SHOWN:,} more</li>\n")
+            total = max(summary.get("problems_total") or 0, len(problems))
+            if total > min(len(problems), PROBLEMS_SHOWN):
+                parts.append(f"<li>… and {total - min(len(problems), PROBLEMS_SHOWN):,} more</li>\n")
             parts.append("</ul>\n")
         parts.append("</section>\n")
         return "".join(parts)

@@ -200,8 +200,11 @@ def summary_panel(meta: dict[str, Any], summary: dict[str, Any], *, verbose: boo
     shown = problems if verbose else problems[:PROBLEMS_SHOWN]
     for problem in shown:
         grid.add_row("", Text(printable(problem_text(problem)), style="dim"))
-    if len(problems) > len(shown):
-        grid.add_row("", Text(f"… and {len(problems) - len(shown):,} more (--verbose lists all)", style="dim"))
+    total = max(summary.get("problems_total") or 0, len(problems))
+    if total > len(shown):
+        grid.add_row("", Text(f"… and {total - len(shown):,} more"
+                              + (" (--verbose lists the first few)" if len(problems) > len(shown) else ""),
+                              style="dim"))
     files = meta.get("files") or []
     if files:
         grid.add_row("Files", safe(", ".join(cell_text(f) for f in files)))
