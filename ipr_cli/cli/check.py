@@ -64,6 +64,7 @@ def check(
         revision = store.revision()
     if not recordations:
         err_console().print("[yellow]Warning:[/] the store holds no recordations; nothing can be flagged.")
+    _warn_overlong(recordations)
 
     run_id = dt.datetime.now().strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
     started_at = now()
@@ -120,6 +121,20 @@ def check(
     worst = worst_verdict(summary)
     if fail_on != "none" and worst is not None and worst.rank >= (2 if fail_on == "hit" else 1):
         raise typer.Exit(1)
+
+
+def _warn_overlong(recordations) -> None:
+    """Marks or aliases over the length limit (stored before it existed) are not screened: say so."""
+    from ..models import MARK_MAX_CHARS
+
+    long = [r.recordation_id for r in recordations
+            if len(r.mark) > MARK_MAX_CHARS or any(len(a) > MARK_MAX_CHARS for a in r.aliases)]
+    if long:
+        ids = ", ".join(long[:5]) + (f" and {len(long) - 5} more" if len(long) > 5 else "")
+        err_console().print(
+            f"Warning: {len(long)} recordation(s) have a mark or alias longer than {MARK_MAX_CHARS} characters, "
+            f"which is not screened: {ids}. Shorten it with `ipr recordation update`.",
+            markup=False, highlight=False)
 
 
 def _summary_dict(summary, verbose: bool) -> dict:

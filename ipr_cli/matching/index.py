@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Iterable
 
 from ..gctuning import cycle_collector_paused
-from ..models import Recordation
+from ..models import MARK_MAX_CHARS, Recordation
 from ..normalize import CACHE_SIZE, has_cjk, phonetic, plain, skeleton
 from .features import MISREAD  # letters easily misread: one table, in features
 from .lexicon import is_word
@@ -114,7 +114,7 @@ def forms_of(rec_index: int, rec: Recordation) -> list[Form]:
 
     def add(text: str, kind: str) -> None:
         text = text.strip()
-        if not text:
+        if not text or len(text) > MARK_MAX_CHARS:  # (stored before the limit: see models)
             return
         native = has_cjk(text)
         key = plain(text) if native else skeleton(text)
