@@ -927,6 +927,9 @@ class _XlsxFormat(_Format):
                 target: Any = spool
             else:
                 target = op.path
+            _check_xlsx_limits(target, self.shown)
+            if not isinstance(target, str):
+                target.seek(0)
             self._wb = openpyxl.load_workbook(target, read_only=True, data_only=True,
                                               keep_links=False)
             ws = self._wb.worksheets[0]
@@ -967,12 +970,17 @@ class _XlsxFormat(_Format):
             for values in self._rows:
                 row += 1
                 self.row_at = self._header_at + row
+                if self.row_at > XLSX_MAX_ROWS:  # (gaps between rows count: openpyxl fills them in)
+                    raise InputError(f"{self.shown}: more than {XLSX_MAX_ROWS:,} rows, the most a sheet holds",
+                                     hint="split the file, or save it as CSV")
                 cells = [_cell_text(v) for v in values[:width]]
                 if len(cells) < width:
                     cells.extend([""] * (width - len(cells)))
                 if not any(c.strip() for c in cells):
                     continue
                 yield row, cells
+        except InputError:
+            raise
         except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds on bad files
             raise InputError(f"{self.shown}: XLSX file broken after row {row} ({type(exc).__name__})") from None
         self._done = True
@@ -989,6 +997,93 @@ class _XlsxFormat(_Format):
             spool.close()
         if self.op.owned:
             self.op.f.close()
+
+
+# XLSX limits, checked on the ZIP archive before openpyxl reads it, so that memory stays
+# bounded (a 787 KB file of one 512 MB cell once took 12 GiB; a 3 MB shared-strings bomb
+# 2.75 GiB; 17 M empty rows 1.7 GiB).  The sizes are those the archive declares: zipfile
+# never unpacks more than a member declares.  Excel's own limits are 1,048,576 rows,
+# 16,384 columns and 32,767 characters a cell.
+XLSX_MAX_MEMBER = 512 * 1024 * 1024    # bytes one member (a sheet) unpacks to
+XLSX_MAX_TOTAL = 1024 * 1024 * 1024    # bytes all members unpack to
+XLSX_MAX_MEMBERS = 10_000
+XLSX_MAX_ROWS = 1_048_576
+XLSX_MAX_CELLS_PER_ROW = 16_384
+XLSX_MAX_STRINGS = 2_000_000           # shared strings (openpyxl keeps them all in memory)
+XLSX_MAX_TEXT_BYTES = 256 * 1024       # of one cell's text as stored (32,767 characters, escaped)
+_XLSX_LONG_TEXT = re.compile(b"[^<]{%d}" % XLSX_MAX_TEXT_BYTES)
+
+
+def _check_xlsx_limits(target: Any, shown: str) -> None:
+    """Refuse (``InputError``) an XLSX archive past the limits above, reading it once in
+    1 MiB blocks: member sizes, then in every member the rows, the cells of a row, the
+    shared strings and the longest text between two tags."""
+    import zipfile
+    import zlib
+
+    hint = "split the file, or save it as CSV"
+    try:
+        with zipfile.ZipFile(target) as archive:
+            members = archive.infolist()
+            if len(members) > XLSX_MAX_MEMBERS:
+                raise InputError(f"{shown}: an XLSX archive of {len(members):,} parts (the limit is "
+                                 f"{XLSX_MAX_MEMBERS:,})", hint=hint)
+            total = 0
+            for info in members:
+                total += info.file_size
+                if info.file_size > XLSX_MAX_MEMBER:
+                    raise InputError(f"{shown}: XLSX part {info.filename[:80]!r} unpacks to {info.file_size:,} bytes "
+                                     f"(the limit is {XLSX_MAX_MEMBER:,})", hint=hint)
+            if total > XLSX_MAX_TOTAL:
+                raise InputError(f"{shown}: the XLSX archive unpacks to {total:,} bytes (the limit is "
+                                 f"{XLSX_MAX_TOTAL:,})", hint=hint)
+            for info in members:
+                if not info.is_dir():
+                    with archive.open(info) as member:
+                        _scan_xlsx_member(member, shown, info.filename[:80])
+    except InputError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, ValueError,
+            RuntimeError, OSError, zlib.error) as exc:
+        raise InputError(f"{shown}: not a readable XLSX file ({type(exc).__name__}: {exc})"[:500],
+                         hint="open it in a spreadsheet and save it again as .xlsx or .csv") from None
+
+
+def _scan_xlsx_member(member: IO[bytes], shown: str, name: str) -> None:
+    rows = strings = cells = run = 0
+    tail = b""
+    while True:
+        block = member.read(1 << 20)
+        if not block:
+            return
+        # The text run going on from the block before, and the longest inside this one.
+        first = block.find(b"<")
+        run = run + len(block) if first < 0 else run + first
+        if run >= XLSX_MAX_TEXT_BYTES or _XLSX_LONG_TEXT.search(block):
+            raise InputError(f"{shown}: a cell (in {name}) holds more than {XLSX_MAX_TEXT_BYTES:,} bytes of "
+                             f"text; a cell holds at most 32,767 characters", hint="save the file as CSV")
+        if first >= 0:
+            run = len(block) - block.rfind(b"<") - 1
+        joined = tail + block  # a tag cut by the block boundary is counted once, in the next block
+        parts = joined.split(b"<row")
+        rows += len(parts) - 1
+        strings += joined.count(b"<si>") + joined.count(b"<si ")
+        for k, part in enumerate(parts):
+            cells = (cells if k == 0 else 0) + part.count(b"<c ") + part.count(b"<c>") + part.count(b"<c/")
+            if cells > XLSX_MAX_CELLS_PER_ROW:
+                raise InputError(f"{shown}: a row (in {name}) of more than {XLSX_MAX_CELLS_PER_ROW:,} cells",
+                                 hint="save the file as CSV")
+        if rows > XLSX_MAX_ROWS:
+            raise InputError(f"{shown}: more than {XLSX_MAX_ROWS:,} rows, the most a sheet holds", hint="split "
+                             "the file, or save it as CSV")
+        if strings > XLSX_MAX_STRINGS:
+            raise InputError(f"{shown}: more than {XLSX_MAX_STRINGS:,} distinct texts (shared strings)",
+                             hint="split the file, or save it as CSV")
+        tail = block[-4:]
+        # (Counts in ``tail`` were made with this block: take them out of the next.)
+        rows -= tail.count(b"<row")
+        strings -= tail.count(b"<si>") + tail.count(b"<si ")
+        cells -= tail.count(b"<c ") + tail.count(b"<c>") + tail.count(b"<c/")
 
 
 _XLSX_EXT = (".xlsx", ".xlsm")

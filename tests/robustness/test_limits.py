@@ -273,3 +273,97 @@ def test_a_one_megabyte_line_of_lookalikes_takes_under_a_second_against_10k_mark
         signal.alarm(0)
     assert spent <= 1.0, spent
     assert screening.hits  # the first part was screened
+
+
+# --------------------------------------------------------------------------- item 12
+
+
+def _xlsx(path, sheet_rows: list[bytes], shared: list[bytes] | None = None):
+    """A minimal XLSX whose first sheet holds ``sheet_rows`` (``<row>`` elements, written
+    in pieces so that a large part never sits in memory) and the shared strings given."""
+    import zipfile
+
+    ns = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    rel = b"http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        z.writestr("[Content_Types].xml",
+                   b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                   b'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+                   b'<Default Extension="xml" ContentType="application/xml"/>'
+                   b'<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
+                   b'officedocument.spreadsheetml.sheet.main+xml"/>'
+                   b'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-'
+                   b'officedocument.spreadsheetml.worksheet+xml"/>'
+                   + (b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+                      b'officedocument.spreadsheetml.sharedStrings+xml"/>' if shared is not None else b"")
+                   + b"</Types>")
+        z.writestr("_rels/.rels", b'<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+                   b'package/2006/relationships"><Relationship Id="rId1" Type="' + rel + b'/officeDocument" '
+                   b'Target="xl/workbook.xml"/></Relationships>')
+        z.writestr("xl/workbook.xml", b'<?xml version="1.0"?><workbook ' + ns + b' xmlns:r="' + rel + b'">'
+                   b'<sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>')
+        z.writestr("xl/_rels/workbook.xml.rels", b'<?xml version="1.0"?><Relationships xmlns="http://schemas.'
+                   b'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="' + rel
+                   + b'/worksheet" Target="worksheets/sheet1.xml"/>'
+                   + (b'<Relationship Id="rId2" Type="' + rel + b'/sharedStrings" Target="sharedStrings.xml"/>'
+                      if shared is not None else b"") + b"</Relationships>")
+        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as f:
+            f.write(b'<?xml version="1.0"?><worksheet ' + ns + b"><sheetData>")
+            for part in sheet_rows:
+                f.write(part)
+            f.write(b"</sheetData></worksheet>")
+        if shared is not None:
+            with z.open("xl/sharedStrings.xml", "w", force_zip64=True) as f:
+                f.write(b'<?xml version="1.0"?><sst ' + ns + b">")
+                for part in shared:
+                    f.write(part)
+                f.write(b"</sst>")
+    return path
+
+
+HEAD_ROW = b'<row r="1"><c r="A1" t="inlineStr"><is><t>description</t></is></c></row>'
+
+
+def _cell(row: int, text: bytes) -> bytes:
+    return b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>' % (row, row) + text + b"</t></is></c></row>"
+
+
+def test_a_plain_small_xlsx_is_read(ipr, stocked, tmp_path):
+    path = _xlsx(tmp_path / "ok.xlsx", [HEAD_ROW, _cell(2, b"NIKE SHOES"), _cell(3, b"BAGS")])
+    result = ipr("check", path, "--format", "json", "--no-save")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["lines_read"] == 2
+
+
+def test_an_xlsx_cell_past_excels_size_is_refused(ipr, stocked, tmp_path):
+    path = _xlsx(tmp_path / "cell.xlsx", [HEAD_ROW, _cell(2, b"NIKE "), b'<row r="3"><c r="A3" t="inlineStr"><is><t>']
+                 + [b"A" * (1 << 20)] * 4 + [b"</t></is></c></row>"])
+    refused(ipr("check", path, "--no-save"), "cell.xlsx", "32,767 characters")
+
+
+def test_an_xlsx_shared_strings_bomb_is_refused(ipr, stocked, tmp_path):
+    from ipr_cli.readers import XLSX_MAX_STRINGS
+
+    strings = [b"<si><t>a</t></si>" * 10_000] * (XLSX_MAX_STRINGS // 10_000 + 1)
+    path = _xlsx(tmp_path / "sst.xlsx", [HEAD_ROW, b'<row r="2"><c r="A2" t="s"><v>0</v></c></row>'], strings)
+    refused(ipr("check", path, "--no-save"), "sst.xlsx", "shared strings")
+
+
+def test_an_xlsx_of_too_many_rows_is_refused(ipr, stocked, tmp_path):
+    from ipr_cli.readers import XLSX_MAX_ROWS
+
+    empty = b"".join(b'<row r="%d"/>' % i for i in range(2, 100_002))
+    path = _xlsx(tmp_path / "rows.xlsx", [HEAD_ROW] + [empty] * (XLSX_MAX_ROWS // 100_000 + 1))
+    refused(ipr("check", path, "--no-save"), "rows.xlsx", f"more than {XLSX_MAX_ROWS:,} rows")
+    # One row far down: the rows between count as well.
+    gap = _xlsx(tmp_path / "gap.xlsx", [HEAD_ROW, _cell(2, b"NIKE"), _cell(XLSX_MAX_ROWS + 5, b"BAGS")])
+    refused(ipr("check", gap, "--no-save"), "gap.xlsx", f"more than {XLSX_MAX_ROWS:,} rows")
+
+
+def test_an_xlsx_part_unpacking_past_the_limit_is_refused(ipr, stocked, tmp_path, monkeypatch):
+    from ipr_cli import readers
+
+    monkeypatch.setattr(readers, "XLSX_MAX_MEMBER", 1 << 20)  # the real limit is 512 MiB: the same check
+    rows = [HEAD_ROW] + [_cell(i, b"PLAIN COTTON BAGS " * 10) for i in range(2, 10_000)]
+    path = _xlsx(tmp_path / "big.xlsx", rows)
+    refused(ipr("check", path, "--no-save"), "big.xlsx", "unpacks to", "the limit is 1,048,576")
