@@ -12,6 +12,7 @@ import datetime as dt
 import getpass
 import json
 import os
+import secrets
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -245,6 +246,26 @@ class Store:
                 "SELECT value FROM meta WHERE key = 'recordations_revision'"
             ).fetchone()
         return int(row[0]) if row else 0
+
+    def index_cache_key(self) -> bytes | None:
+        """The secret the matcher's index cache is sealed with (see matching/index.py),
+        made on first use; None when it cannot be stored (the cache is then not used)."""
+        query = "SELECT value FROM meta WHERE key = 'index_cache_key'"
+        try:
+            with self.guard():
+                row = self.conn.execute(query).fetchone()
+            if row is None:
+                with self.write():
+                    self.conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('index_cache_key', ?)",
+                                      (secrets.token_hex(32),))
+                with self.guard():
+                    row = self.conn.execute(query).fetchone()
+        except StoreError:  # a read-only or busy store still screens, without the cache
+            return None
+        try:
+            return bytes.fromhex(row[0]) if row and row[0] else None
+        except (TypeError, ValueError):
+            return None
 
     def recordations(self) -> list[Recordation]:
         columns = ", ".join(RECORDATION_FIELDS)

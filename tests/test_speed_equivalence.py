@@ -89,7 +89,7 @@ def test_index_cache_gives_the_same_index(tmp_path, monkeypatch):
     recordations = parse_all(read_records(path), path)
     monkeypatch.setattr(index_mod, "CACHE_MIN_RECORDATIONS", 1)
     fresh = index_mod.MarkIndex(recordations)
-    cache = tmp_path / "cache"
+    cache = index_mod.IndexCache(tmp_path / "cache", b"k" * 32)
 
     def same(other):
         assert other.forms == fresh.forms
@@ -100,23 +100,23 @@ def test_index_cache_gives_the_same_index(tmp_path, monkeypatch):
         assert other.mark_words == fresh.mark_words
 
     same(index_mod.MarkIndex(recordations, cache_dir=cache))  # built and saved
-    (saved,) = cache.glob("index-*.marshal")
+    (saved,) = cache.path.glob("index-*.marshal")
     same(index_mod.MarkIndex(recordations, cache_dir=cache))  # loaded
     copies = [dataclasses.replace(r, mark="".join(list(r.mark)), aliases=tuple("".join(list(a)) for a in r.aliases))
               for r in recordations]
     same(index_mod.MarkIndex(copies, cache_dir=cache))  # the same marks in other objects: loaded
-    assert cache.glob("index-*.marshal") and saved.exists()
+    assert list(cache.path.glob("index-*.marshal")) and saved.exists()
     saved.write_bytes(b"not an index")
     same(index_mod.MarkIndex(recordations, cache_dir=cache))  # corrupt: built again
     # Other sets: other files, only the CACHE_KEEP used last kept (the first set's is
     # used again on the way, so the oldest dropped is the second's).
     index_mod.MarkIndex(recordations[:-1], cache_dir=cache)
-    second = max(cache.glob("index-*.marshal"), key=lambda p: p.stat().st_mtime_ns)
+    second = max(cache.path.glob("index-*.marshal"), key=lambda p: p.stat().st_mtime_ns)
     for n in range(2, index_mod.CACHE_KEEP + 1):
         os.utime(saved)
         same(index_mod.MarkIndex(recordations, cache_dir=cache))  # loaded: now the newest
         index_mod.MarkIndex(recordations[:-n], cache_dir=cache)
-    assert len(list(cache.glob("index-*.marshal"))) == index_mod.CACHE_KEEP
+    assert len(list(cache.path.glob("index-*.marshal"))) == index_mod.CACHE_KEEP
     assert saved.exists() and not second.exists()
 
 

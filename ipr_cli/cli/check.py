@@ -62,6 +62,7 @@ def check(
         recordations = store.recordations()
         context = store.context()
         revision = store.revision()
+        cache = _index_cache(store, len(recordations), default_cache_dir())
     if not recordations:
         err_console().print("[yellow]Warning:[/] the store holds no recordations; nothing can be flagged.")
     _warn_overlong(recordations)
@@ -85,7 +86,7 @@ def check(
             for line, hits in screen_files(
                 files, recordations, as_of=as_of_date, context=context, min_score=min_score,
                 encoding=encoding, columns=column_map, strict=strict, summary=summary, progress=progress,
-                workers=workers, cache_dir=default_cache_dir(),
+                workers=workers, cache_dir=cache,
             ):
                 for hit in hits:
                     writer.write(hit, line)
@@ -121,6 +122,25 @@ def check(
     worst = worst_verdict(summary)
     if fail_on != "none" and worst is not None and worst.rank >= (2 if fail_on == "hit" else 1):
         raise typer.Exit(1)
+
+
+def _index_cache(store, count: int, path: str):
+    """Where the index of a large register may be kept, with the store's secret sealing
+    it; None (and a warning) when the directory is not the user's own or is writable by
+    others: the index is then built in memory."""
+    from pathlib import Path
+
+    from ..matching.index import CACHE_MIN_RECORDATIONS, IndexCache, cache_dir_problem
+
+    if count < CACHE_MIN_RECORDATIONS:
+        return None
+    problem = cache_dir_problem(path)
+    if problem:
+        err_console().print(f"Warning: the index cache is not used: {problem}; the index is built in memory.",
+                            markup=False, highlight=False)
+        return None
+    key = store.index_cache_key()
+    return IndexCache(Path(path), key) if key else None
 
 
 def _warn_overlong(recordations) -> None:

@@ -13,8 +13,10 @@ from __future__ import annotations
 import bisect
 import contextlib
 import hashlib
+import hmac
 import marshal
 import os
+import stat
 import tempfile
 from collections import defaultdict
 from dataclasses import dataclass
@@ -181,11 +183,51 @@ def _deletion_index(forms: list[Form]) -> dict[str, str | tuple[str, ...]]:
 # source of the code (and word list) that derives forms and keys.  A changed
 # recordation, a new version or a corrupt file simply means building again.  Small
 # stores (every test) never touch the cache.
+#
+# The cache is not trusted as found (issue 19: a forged file silently removed a mark's
+# forms).  Each file is sealed with a keyed BLAKE2b digest whose secret is kept in the
+# store (``IndexCache.key``); a file that is not sealed with it, or whose content is not
+# of the expected shape, is built again.  The directory must be the user's own, not a
+# link and not writable by group or others; else the cache is not used at all.
 
 CACHE_MIN_RECORDATIONS = 5_000
 # Indexes kept (the most recently used): a nightly job may screen against more than one store.
 CACHE_KEEP = 3
-_CACHE_FORMAT = 2
+_CACHE_FORMAT = 3
+_MAGIC = b"ipr-index-3\n"
+_SEAL_BYTES = 32
+
+
+@dataclass(frozen=True)
+class IndexCache:
+    """Where a large index may be kept between runs, and the secret (kept in the store)
+    its files are sealed with.  ``MarkIndex`` uses no cache without one."""
+
+    path: Path
+    key: bytes
+
+
+def cache_dir_problem(path: str | os.PathLike) -> str | None:
+    """Why ``path`` must not hold the index cache (None when it may, or does not exist yet)."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"{path} cannot be examined ({exc.strerror or exc})"
+    if stat.S_ISLNK(st.st_mode):
+        return f"{path} is a symbolic link"
+    if not stat.S_ISDIR(st.st_mode):
+        return f"{path} is not a directory"
+    if hasattr(os, "getuid") and st.st_uid != os.getuid():
+        return f"{path} belongs to another user"
+    if st.st_mode & 0o022:
+        return f"{path} is writable by group or others (chmod go-w {path})"
+    return None
+
+
+def _seal(key: bytes, payload: bytes) -> bytes:
+    return hashlib.blake2b(payload, key=key[:64], digest_size=_SEAL_BYTES, person=b"ipr-index").digest()
 
 
 def _cache_path(cache_dir: Path, recordations: list[Recordation]) -> Path:
@@ -202,28 +244,53 @@ def _cache_path(cache_dir: Path, recordations: list[Recordation]) -> Path:
     return cache_dir / f"index-{digest.hexdigest()[:32]}.marshal"
 
 
-def _load_cache(path: Path):
+def _load_cache(path: Path, key: bytes):
+    """The cached ``(forms, by_delete)``, or None when the file is missing, not sealed
+    with ``key`` or not of the expected shape."""
     try:
-        with open(path, "rb") as f, cycle_collector_paused():
-            forms, by_delete = marshal.loads(f.read())  # one read: marshal.load(f) is slower
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with open(fd, "rb") as f:
+            data = f.read()  # one read: marshal.load(f) is slower
+    except OSError:
+        return None
+    head = len(_MAGIC) + _SEAL_BYTES
+    if not data.startswith(_MAGIC) or len(data) < head:
+        return None
+    payload = memoryview(data)[head:]
+    if not hmac.compare_digest(data[len(_MAGIC):head], _seal(key, payload)):
+        return None
+    try:
+        with cycle_collector_paused():
+            forms, by_delete = marshal.loads(payload)
             forms = [Form(*t) for t in forms]
-    except (OSError, EOFError, ValueError, TypeError):
+        if by_delete.__class__ is not dict or not all(
+                f.rec.__class__ is int and f.words.__class__ is int and f.text.__class__ is f.key.__class__ is f.fold.__class__
+                is f.phon.__class__ is f.kind.__class__ is str for f in forms):
+            return None
+        for value in by_delete.values():  # (the shape, cheaply: a key, or a tuple of keys)
+            if value.__class__ is not str and value.__class__ is not tuple:
+                return None
+    except (EOFError, ValueError, TypeError, AttributeError):
         return None
     with contextlib.suppress(OSError):
         os.utime(path)  # used now: kept before indexes used longer ago
     return forms, by_delete
 
 
-def _save_cache(path: Path, forms: list[Form], by_delete: dict) -> None:
-    """Write atomically, readable by the owner only; keep only the ``CACHE_KEEP`` indexes
-    used last (disk is bounded)."""
+def _save_cache(path: Path, key: bytes, forms: list[Form], by_delete: dict) -> None:
+    """Write atomically, sealed, readable by the owner only; keep only the ``CACHE_KEEP``
+    indexes used last (disk is bounded)."""
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if cache_dir_problem(path.parent):
+            return
         rows = [(f.rec, f.text, f.kind, f.key, f.fold, f.phon, f.words, f.common, f.native) for f in forms]
+        payload = marshal.dumps((rows, by_delete))
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".index-", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as f:
-                marshal.dump((rows, by_delete), f)
+                f.write(_MAGIC + _seal(key, payload))
+                f.write(payload)
             os.replace(tmp, path)
         except BaseException:
             with contextlib.suppress(OSError):
@@ -244,13 +311,14 @@ def _save_cache(path: Path, forms: list[Form], by_delete: dict) -> None:
 class MarkIndex:
     """Look-up structures over all forms: exact key, deletions, sound-alike, native text."""
 
-    def __init__(self, recordations: Iterable[Recordation], cache_dir: str | os.PathLike | None = None) -> None:
+    def __init__(self, recordations: Iterable[Recordation], cache_dir: IndexCache | None = None) -> None:
         recordations = list(recordations)
         cached = None
         path = None
-        if cache_dir is not None and len(recordations) >= CACHE_MIN_RECORDATIONS:
-            path = _cache_path(Path(cache_dir), recordations)
-            cached = _load_cache(path)
+        if (isinstance(cache_dir, IndexCache) and cache_dir.key and len(recordations) >= CACHE_MIN_RECORDATIONS
+                and cache_dir_problem(cache_dir.path) is None):
+            path = _cache_path(Path(cache_dir.path), recordations)
+            cached = _load_cache(path, cache_dir.key)
         if cached is None:
             self.forms: list[Form] = [f for i, rec in enumerate(recordations) for f in forms_of(i, rec)]
             # Deletion variant -> the mark key it comes from (the key's own string), or a
@@ -258,7 +326,7 @@ class MarkIndex:
             # memory decides whether 100,000 recordations fit in a small machine.
             self.by_delete: dict[str, str | tuple[str, ...]] = _deletion_index(self.forms)
             if path is not None:
-                _save_cache(path, self.forms, self.by_delete)
+                _save_cache(path, cache_dir.key, self.forms, self.by_delete)
         else:
             self.forms, self.by_delete = cached
         self.by_key: dict[str, list[Form]] = defaultdict(list)
