@@ -926,10 +926,10 @@ class _XlsxFormat(_Format):
                 self._spool = spool
                 target: Any = spool
             else:
-                target = op.path
+                op.f.seek(0)  # the open file, not its name: openpyxl refuses names not ending in .xlsx
+                target = op.f
             _check_xlsx_limits(target, self.shown)
-            if not isinstance(target, str):
-                target.seek(0)
+            target.seek(0)
             self._wb = openpyxl.load_workbook(target, read_only=True, data_only=True,
                                               keep_links=False)
             ws = self._wb.worksheets[0]

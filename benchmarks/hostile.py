@@ -1,0 +1,225 @@
+#!/usr/bin/env python3
+"""Hostile input, the long run (issue 19, acceptance 3): Hypothesis-generated files fed to
+``ipr`` until the count is reached, counting every outcome.
+
+usage: python benchmarks/hostile.py [--inputs 100000] [--minutes 80] [--long-lines 40]
+
+Inputs are drawn from the strategies of ``tests/robustness/test_hostile_input.py`` (the
+suite runs a fixed sample of each): six in ten are declaration files given to
+``ipr check`` (any bytes; CSV, JSON and XLSX shapes; numbers out of range; long
+look-alike descriptions), two in ten recordation files given to ``ipr recordation
+import`` (and ``--dry-run``), two in ten well-formed recordation files of hostile values
+(over-long marks, thousands of aliases, prices of 1e27).  Exchange packages are not
+covered: ``ipr exchange`` does not exist yet.
+
+Every input must end in exit 0 or 2 with no traceback (never 4, "a bug").  Measured and
+printed: inputs tried, failures, peak RSS of this process (every command runs inside
+it), the longest a single line took to screen (each call of the matcher is timed; the
+checks run with one process so that the search is timed too) and, on top, the worst of
+``--long-lines`` lines of up to 1 MB of look-alike tokens screened against 10,000 marks.
+The figures must stay within 1 GiB and 1 s a line; the script exits 1 when they do not.
+``--minutes`` stops early (the count reached is printed): the machine may be shared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "tests" / "robustness"), str(ROOT / "tests"), str(ROOT / "benchmarks")]
+
+
+class TimeUp(BaseException):
+    """Raised inside a Hypothesis run to end it early (not an Exception: it is not a failure)."""
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--inputs", type=int, default=100_000)
+    parser.add_argument("--minutes", type=float, default=80.0)
+    parser.add_argument("--long-lines", type=int, default=40)
+    args = parser.parse_args(argv)
+
+    work = Path(tempfile.mkdtemp(prefix="ipr-hostile-"))
+    os.environ.update(IPR_DB=str(work / "check.db"), NO_COLOR="1", COLUMNS="200", XDG_DATA_HOME=str(work / "xdg"),
+                      IPR_CACHE_DIR=str(work / "cache"))
+    os.environ.pop("IPR_DEBUG", None)
+
+    import typer.main
+    from click.testing import CliRunner
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import strategies as st
+
+    import test_hostile_input as H
+    from ipr_cli.cli import app
+    from ipr_cli.matching import matcher as matcher_mod
+    from ipr_cli.models import RECORDATION_FIELDS
+
+    command = typer.main.get_command(app)  # built once: rebuilding it is most of a small run
+    runner = CliRunner()
+
+    def ipr(*a: object):
+        return runner.invoke(command, [str(x) for x in a], catch_exceptions=True)
+
+    # Each line's screening timed (workers are off: the search runs in this process).
+    worst_line = [0.0, ""]
+    screen = matcher_mod.Matcher.screen
+
+    def timed(self, line, *rest, **kw):
+        started = time.perf_counter()
+        try:
+            return screen(self, line, *rest, **kw)
+        finally:
+            spent = time.perf_counter() - started
+            if spent > worst_line[0]:
+                worst_line[:] = [spent, f"{len(line.description):,}-character description"]
+
+    matcher_mod.Matcher.screen = timed
+
+    assert ipr("recordation", "import", ROOT / "fixtures" / "recordations.csv").exit_code == 0
+    imports_db = work / "imports.db"
+    counts = {"declaration files": 0, "recordation files": 0, "recordation rows": 0}
+    exits: dict[int, int] = {}
+    failures: list[str] = []
+    deadline = time.monotonic() + args.minutes * 60
+    started = time.monotonic()
+    worst_input = [0.0, ""]
+
+    def outcome(result, what: str, path: Path, spent: float) -> None:
+        exits[result.exit_code] = exits.get(result.exit_code, 0) + 1
+        text = (result.stderr if hasattr(result, "stderr") else "") + (result.output or "")
+        bad = result.exit_code not in (0, 2) or "Traceback" in text or "Internal error" in text
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            bad = True
+            text += f"\n{type(result.exception).__name__}: {result.exception}"
+        if bad and len(failures) < 50:
+            keep = work / f"failure-{len(failures)}{path.suffix}"
+            path.rename(keep)
+            failures.append(f"{what}: exit {result.exit_code} ({keep}): {text.strip()[-400:]}")
+        elif bad:
+            failures.append(what)
+        if spent > worst_input[0]:
+            worst_input[:] = [spent, what]
+
+    def tick() -> None:
+        done = sum(counts.values())
+        if done % 2000 == 0:
+            rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(f"  {done:,} inputs, {len(failures)} failures, worst line {worst_line[0]:.3f} s, "
+                  f"peak RSS {rss:.0f} MiB, {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
+        if time.monotonic() > deadline:
+            raise TimeUp
+
+    def run_settings(n: int):
+        return settings(max_examples=n, deadline=None, database=None, phases=[Phase.generate],
+                        suppress_health_check=list(HealthCheck))
+
+    files = work / "files"
+    files.mkdir()
+    share = {"declaration files": 6, "recordation files": 2, "recordation rows": 2}
+    quota = {k: args.inputs * v // 10 for k, v in share.items()}
+    quota["declaration files"] += args.inputs - sum(quota.values())
+
+    @run_settings(quota["declaration files"])
+    @given(data=H.hostile_bytes(H.DECLARATION_HEADERS), name=st.sampled_from(H.NAMES),
+           fmt=st.sampled_from(["table", "json", "jsonl", "csv", "html"]))
+    def declarations(data, name, fmt):
+        counts["declaration files"] += 1
+        path = files / name
+        path.write_bytes(data)
+        t = time.perf_counter()
+        result = ipr("check", path, "--format", fmt, "--no-save", "--workers", "1")
+        outcome(result, f"check {name} ({len(data):,} bytes)", path, time.perf_counter() - t)
+        tick()
+
+    @run_settings(quota["recordation files"])
+    @given(data=H.hostile_bytes(list(RECORDATION_FIELDS)), name=st.sampled_from(["r.csv", "r.json", "r.jsonl", "r"]),
+           dry=st.booleans())
+    def recordation_files(data, name, dry):
+        counts["recordation files"] += 1
+        path = files / name
+        path.write_bytes(data)
+        t = time.perf_counter()
+        result = ipr("--db", imports_db, "recordation", "import", path, *(["--dry-run"] if dry else []))
+        outcome(result, f"import {name} ({len(data):,} bytes)", path, time.perf_counter() - t)
+        tick()
+
+    @run_settings(quota["recordation rows"])
+    @given(rows=H.recordation_rows())
+    def recordation_rows(rows):
+        counts["recordation rows"] += 1
+        path = files / "rows.csv"
+        H.recordation_csv(path, rows)
+        t = time.perf_counter()
+        result = ipr("--db", imports_db, "recordation", "import", path)
+        outcome(result, "import rows.csv", path, time.perf_counter() - t)
+        tick()
+
+    print(f"Hostile inputs: up to {args.inputs:,} in {args.minutes:g} minutes (work dir {work})", file=sys.stderr)
+    for run in (declarations, recordation_files, recordation_rows):
+        try:
+            run()
+        except TimeUp:
+            break
+
+    # One line of up to 1 MB of look-alike tokens, against 10,000 marks.
+    long_worst = [0.0, 0]
+    if args.long_lines:
+        import speed
+
+        from ipr_cli.matching import Matcher
+        from ipr_cli.models import Recordation
+        from ipr_cli.readers import DeclarationReader
+
+        rnd = random.Random(19)
+        marks = speed.make_marks(10_000, rnd)
+        matcher = Matcher([Recordation(f"R{i}", m, "H", dt.date(2035, 1, 1)) for i, m in enumerate(marks)])
+        for k in range(args.long_lines):
+            size = rnd.choice([1_000, 5_000, 50_000, 1_000_000])
+            words, n = [], 0
+            while n < size:
+                mark = rnd.choice(marks).replace(" ", "")
+                at = rnd.randrange(len(mark))
+                word = mark[:at] + rnd.choice("AEIOU0137X") + mark[at + 1:] if k % 2 else mark
+                words.append(word)
+                n += len(word) + 1
+            path = files / "long.csv"
+            path.write_text("description\n" + " ".join(words)[:size] + "\n", encoding="utf-8")
+            t = time.perf_counter()
+            with DeclarationReader(str(path)) as reader:
+                for line in reader:
+                    screen(matcher, line, dt.date(2026, 1, 1))
+            spent = time.perf_counter() - t
+            if spent > long_worst[0]:
+                long_worst[:] = [spent, size]
+
+    elapsed = time.monotonic() - started
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    total = sum(counts.values())
+    print(f"hostile inputs tried: {total:,} ({', '.join(f'{v:,} {k}' for k, v in counts.items())}) "
+          f"in {elapsed / 60:.1f} min; exchange packages: not covered (no `ipr exchange` yet)")
+    print("exit codes: " + ", ".join(f"{k}: {v:,}" for k, v in sorted(exits.items())))
+    print(f"failures (exit other than 0/2, or a traceback): {len(failures)}")
+    for f in failures[:20]:
+        print("  " + f)
+    print(f"worst time per line (one matcher call): {worst_line[0]:.3f} s ({worst_line[1]})")
+    print(f"worst whole input: {worst_input[0]:.3f} s ({worst_input[1]})")
+    if args.long_lines:
+        print(f"worst line of look-alike tokens against 10,000 marks ({args.long_lines} lines up to 1 MB, read and "
+              f"screened): {long_worst[0]:.3f} s (a {long_worst[1]:,}-character line)")
+    print(f"peak RSS: {rss:.0f} MiB")
+    ok = not failures and rss <= 1024 and worst_line[0] <= 1.0 and long_worst[0] <= 1.0
+    print("PASS" if ok else "FAIL")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
