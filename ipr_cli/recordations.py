@@ -64,14 +64,14 @@ def parse(record: Mapping[str, str]) -> tuple[Recordation | None, list[tuple[str
 
     hs_scope = split_list(raw["hs_scope"])
     for prefix in hs_scope:
-        if not prefix.isdigit() or not 2 <= len(prefix) <= 10:
+        if not (prefix.isascii() and prefix.isdigit()) or not 2 <= len(prefix) <= 10:
             problems.append(("hs_scope", f"{prefix!r} is not an HS prefix of 2 to 10 digits"))
         elif (part := hs.unknown_part(prefix)) is not None:
             problems.append(("hs_scope", f"{prefix!r}: {part} is not an HS 2022 code"))
 
     nice: list[int] = []
     for item in split_list(raw["nice_classes"]):
-        if not item.isdigit() or not 1 <= int(item) <= 45:
+        if not (item.isascii() and item.isdigit()) or not 1 <= int(item) <= 45:
             problems.append(("nice_classes", f"{item!r} is not a Nice class 1-45"))
         else:
             nice.append(int(item))
