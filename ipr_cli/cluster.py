@@ -1,0 +1,228 @@
+"""Screening on a Dask cluster: the same run as :func:`screening.screen_files`, with
+the partitions of the inputs (see partitions.py) screened on Dask workers.
+
+The client (this process) checks every input and plans its partitions, sends the
+register and the screening context to every worker once (``scatter(broadcast=True)``),
+where each worker builds its matcher once per run and keeps it for all the run's
+tasks; it then submits one task per partition and gathers their results as they
+complete (for progress), handing them on in input and row order.  Workers only read
+the inputs (they must see the same paths) and never touch the store: the caller saves
+the run in the local store exactly as without a cluster.
+
+A worker that dies mid-run loses nothing: its tasks run again elsewhere (Dask's
+``allowed-failures``), and a task that fails with an error is retried (``RETRIES``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+
+from .errors import InputError, IprError, UsageError
+from .models import DeclarationLine, Hit, Recordation, ScreeningContext
+from .screening import FileInfo, Summary
+
+INSTALL_HINT = 'install the optional extra: pip install "ipr-cli[dask]"'
+CONNECT_TIMEOUT_S = 10
+RETRIES = 3
+
+# -------------------------------------------------------------------- on each worker
+
+_LOCK = threading.Lock()
+_MATCHER: tuple[str, object] | None = None  # (run token, matcher) of the latest run
+_BUILDS = 0
+
+
+def index_builds() -> int:
+    """How many matchers this worker process has built (one per run it took part in)."""
+    return _BUILDS
+
+
+def _matcher_for(payload: tuple[str, list[Recordation], ScreeningContext]):
+    global _MATCHER, _BUILDS
+    token, recordations, context = payload
+    with _LOCK:
+        if _MATCHER is None or _MATCHER[0] != token:
+            from .matching import Matcher
+
+            _MATCHER = None  # the last run's index goes before this one's is built
+            _MATCHER = (token, Matcher(recordations, context=context))
+            _BUILDS += 1
+        return _MATCHER[1]
+
+
+def screen_part(payload, part, as_of: dt.date, encoding: str | None, columns: dict | None,
+                strict: bool) -> tuple:
+    """Screen one partition on a worker: ``("ok", lines, flagged, problems)`` with
+    ``flagged`` the ``(line, hits, withheld)`` of each line with hits or withheld hits,
+    or ``("error", exit kind, message, hint)`` for bad input (an error crosses back as
+    plain values, never as a pickled exception)."""
+    from .matching.matcher import CLEAN
+    from .readers import DeclarationReader
+
+    try:
+        matcher = _matcher_for(payload)
+        screen = matcher.screen
+        flagged = []
+        with DeclarationReader(part.source, encoding=encoding, columns=columns, strict=strict,
+                               part=part.part, row_offset=part.row_offset) as reader:
+            for line in reader:
+                screening = screen(line, as_of)
+                if screening is not CLEAN:
+                    flagged.append((line, screening.hits, screening.suppressed))
+            problems = [(part.path, p.row, p.field, p.message) for p in reader.problems]
+            lines = reader.lines_read
+        if part.source != part.path:  # lines and hits name the file as the user gave it
+            flagged = [(line._replace(file=part.path), _named(hits, part.path), _named(withheld, part.path))
+                       for line, hits, withheld in flagged]
+        return ("ok", lines, flagged, problems)
+    except IprError as exc:
+        return ("error", type(exc).__name__, exc.message, exc.hint)
+
+
+def _named(hits, path: str) -> tuple:
+    return tuple(dataclasses.replace(h, file=path) for h in hits)
+
+
+# -------------------------------------------------------------------- on the client
+
+
+def _dask():
+    try:
+        import distributed
+    except ImportError:
+        raise UsageError("--scheduler needs Dask, which is not installed.", hint=INSTALL_HINT) from None
+    return distributed
+
+
+def connect(address: str, workers: int | None):
+    """A Dask client of the scheduler at ``address`` (``local``: a new local cluster of
+    ``workers`` single-threaded processes).  Unreachable: UsageError naming it."""
+    distributed = _dask()
+    for name in ("distributed", "distributed.client", "distributed.scheduler", "distributed.worker",
+                 "distributed.nanny", "distributed.core", "distributed.comm"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    if address == "local":
+        from .screening import default_workers
+
+        cluster = distributed.LocalCluster(
+            n_workers=workers or default_workers(), threads_per_worker=1, processes=True,
+            dashboard_address=None, silence_logs=logging.ERROR,
+        )
+        return distributed.Client(cluster, set_as_default=False)
+    if "://" not in address:
+        raise UsageError(f"--scheduler {address!r} is not a scheduler address.",
+                         hint="give tcp://HOST:PORT of a running `dask scheduler`, or local")
+    try:
+        return distributed.Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise UsageError(
+            f"Cannot reach the Dask scheduler at {address} ({type(exc).__name__}: {exc})"[:400],
+            hint="start it with `dask scheduler` (and workers with `dask worker ADDRESS`), "
+                 "or check --scheduler / $IPR_SCHEDULER",
+        ) from None
+
+
+def screen_on_cluster(
+    files: Sequence[str],
+    recordations: Sequence[Recordation],
+    *,
+    address: str,
+    as_of: dt.date,
+    context: ScreeningContext | None = None,
+    min_score: int = 0,
+    encoding: str | None = None,
+    columns: dict[str, str] | None = None,
+    strict: bool = False,
+    summary: Summary,
+    progress: Callable[[str, int, int | None], None] | None = None,
+    workers: int | None = None,
+) -> Iterator[tuple[DeclarationLine, list[Hit]]]:
+    """Yield ``(line, hits)`` for every flagged line, in file and row order, as
+    :func:`screening.screen_files` does, the lines screened on the cluster at
+    ``address``.  Every input is checked before the cluster is contacted."""
+    from .partitions import plan
+    from .readers import DeclarationReader
+
+    started = time.perf_counter()
+    if "-" in files:
+        raise UsageError("Standard input cannot be screened on a cluster.",
+                         hint="save it to a file that the workers can read")
+    infos = []
+    for path in files:
+        with DeclarationReader(path, encoding=encoding, columns=columns, strict=strict) as reader:
+            infos.append((reader.encoding, reader.format, reader.bytes_total, reader.sha256()))
+    parts = plan(list(files), [i[0] for i in infos], [i[1] for i in infos], [i[2] for i in infos])
+    client = connect(address, workers)
+    try:
+        yield from _run(client, files, parts, infos, recordations, context or ScreeningContext(), as_of,
+                        min_score, [i[0] for i in infos], columns, strict, summary, progress)
+    finally:
+        cluster = getattr(client, "cluster", None) if address == "local" else None
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    summary.duration_s = time.perf_counter() - started
+
+
+def _run(client, files, parts, infos, recordations, context, as_of, min_score, encodings, columns, strict,
+         summary, progress):
+    from distributed import as_completed
+
+    token = uuid.uuid4().hex
+    # A single-element list: scatter sends the element, not each recordation apart.
+    [payload] = client.scatter([(token, list(recordations), context)], broadcast=True, hash=False)
+    futures = [
+        client.submit(screen_part, payload, part, as_of, encodings[part.file_index], columns, strict,
+                      key=f"ipr-screen-{token}-{i}", retries=RETRIES, pure=False)
+        for i, part in enumerate(parts)
+    ]
+    position = {f.key: i for i, f in enumerate(futures)}
+    done_bytes = [0] * len(files)
+    totals = [sum(p.size for p in parts if p.file_index == k) for k in range(len(files))]
+    results: dict[int, tuple] = {}
+    next_part = 0
+    file_infos: dict[int, FileInfo] = {}
+    try:
+        for future in as_completed(futures, loop=client.loop):
+            i = position[future.key]
+            result = future.result()
+            futures[i] = None  # type: ignore[call-overload]  # (its data is released as we go)
+            if result[0] == "error":
+                _, kind, message, hint = result
+                raise (UsageError if kind == "UsageError" else InputError)(message, hint=hint)
+            results[i] = result
+            k = parts[i].file_index
+            done_bytes[k] += parts[i].size
+            if progress is not None:
+                progress(files[k], done_bytes[k], totals[k])
+            while next_part in results:
+                part = parts[next_part]
+                _, count, flagged, problems = results.pop(next_part)
+                info = file_infos.get(part.file_index)
+                if info is None:
+                    info = file_infos[part.file_index] = FileInfo(path=part.path, sha256=infos[part.file_index][3])
+                    summary.files.append(info)
+                summary.lines_read += count
+                info.lines += count
+                for line, hits, withheld in flagged:
+                    if withheld:
+                        summary.suppressed += 1
+                        summary.suppressed_hits.extend(withheld)
+                    hits = [h for h in hits if h.score >= min_score]
+                    if hits:
+                        summary.lines_flagged += 1
+                        for h in hits:
+                            summary.by_verdict[h.verdict.value] += 1
+                        yield line, hits
+                summary.problems.extend(problems)
+                next_part += 1
+    finally:
+        client.cancel([f for f in futures if f is not None])
+        del payload
