@@ -47,8 +47,11 @@ class Part:
 
 
 def plan(paths: list[str], encodings: list[str | None], formats: list[str], sizes: list[int | None],
-         part_rows: int = PART_ROWS, part_bytes: int = PART_BYTES) -> list[Part]:
-    """The partitions of every input, in input and row order."""
+         part_rows: int | None = None, part_bytes: int | None = None) -> list[Part]:
+    """The partitions of every input, in input and row order.  Sizes default to
+    ``$IPR_PARTITION_ROWS`` and ``$IPR_PARTITION_MB``, else PART_ROWS and PART_BYTES."""
+    part_rows = part_rows or _env_int("IPR_PARTITION_ROWS") or PART_ROWS
+    part_bytes = part_bytes or (_env_int("IPR_PARTITION_MB") or 0) << 20 or PART_BYTES
     parts: list[Part] = []
     for index, (path, encoding, fmt, size) in enumerate(zip(paths, encodings, formats, sizes)):
         if fmt == "parquet":
@@ -58,6 +61,17 @@ def plan(paths: list[str], encodings: list[str | None], formats: list[str], size
         else:
             parts.append(Part(path, index, None, 0, size or 0))
     return parts
+
+
+def _env_int(name: str) -> int | None:
+    from .errors import UsageError
+
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or int(text) < 1:
+        raise UsageError(f"${name} must be a positive whole number, not {text!r}.")
+    return int(text)
 
 
 def _parquet_parts(path: str, index: int, part_rows: int) -> list[Part]:

@@ -447,7 +447,9 @@ def _open_range(path: str, part: tuple[int, int, int]) -> _Opened:
     except OSError as exc:
         raise InputError(f"{_display(path)}: cannot be read ({exc.strerror or exc})") from None
     data = head + body
-    return _Opened(path, io.BytesIO(data), True, data[:_SAMPLE_BYTES], len(data))
+    f = io.BytesIO(data)
+    f.seek(min(len(data), _SAMPLE_BYTES))  # (the sample is read first, as _open reads it)
+    return _Opened(path, f, True, data[:_SAMPLE_BYTES], len(data))
 
 
 def _read_upto(f: IO[bytes], n: int) -> bytes:
