@@ -29,7 +29,8 @@ from .models import DeclarationLine, Hit, Recordation, ScreeningContext
 from .screening import FileInfo, Summary
 
 INSTALL_HINT = 'install the optional extra: pip install "ipr-cli[dask]"'
-CONNECT_TIMEOUT_S = 10
+CONNECT_TIMEOUT_S = 8  # with the probe: an unreachable scheduler is told within 15 s
+PROBE_TIMEOUT_S = 5
 RETRIES = 3
 
 # -------------------------------------------------------------------- on each worker
@@ -113,13 +114,14 @@ def connect(address: str, workers: int | None):
 
         cluster = distributed.LocalCluster(
             n_workers=workers or default_workers(), threads_per_worker=1, processes=True,
-            dashboard_address=None, silence_logs=logging.ERROR,
+            dashboard_address=":0", silence_logs=logging.ERROR,
         )
         return distributed.Client(cluster, set_as_default=False)
     if "://" not in address:
         raise UsageError(f"--scheduler {address!r} is not a scheduler address.",
                          hint="give tcp://HOST:PORT of a running `dask scheduler`, or local")
     try:
+        _probe(address)  # a refused connection fails now, not after Dask's retries
         return distributed.Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
         raise UsageError(
@@ -127,6 +129,17 @@ def connect(address: str, workers: int | None):
             hint="start it with `dask scheduler` (and workers with `dask worker ADDRESS`), "
                  "or check --scheduler / $IPR_SCHEDULER",
         ) from None
+
+
+def _probe(address: str) -> None:
+    """Open and close a TCP connection to a ``tcp://`` (or ``tls://``) address."""
+    import socket
+    from urllib.parse import urlsplit
+
+    url = urlsplit(address)
+    if url.scheme in ("tcp", "tls") and url.hostname and url.port:
+        with socket.create_connection((url.hostname, url.port), timeout=PROBE_TIMEOUT_S):
+            pass
 
 
 def screen_on_cluster(

@@ -49,9 +49,9 @@ class Part:
 def plan(paths: list[str], encodings: list[str | None], formats: list[str], sizes: list[int | None],
          part_rows: int | None = None, part_bytes: int | None = None) -> list[Part]:
     """The partitions of every input, in input and row order.  Sizes default to
-    ``$IPR_PARTITION_ROWS`` and ``$IPR_PARTITION_MB``, else PART_ROWS and PART_BYTES."""
+    ``$IPR_PARTITION_ROWS`` and ``$IPR_PARTITION_BYTES``, else PART_ROWS and PART_BYTES."""
     part_rows = part_rows or _env_int("IPR_PARTITION_ROWS") or PART_ROWS
-    part_bytes = part_bytes or (_env_int("IPR_PARTITION_MB") or 0) << 20 or PART_BYTES
+    part_bytes = part_bytes or _env_int("IPR_PARTITION_BYTES") or PART_BYTES
     parts: list[Part] = []
     for index, (path, encoding, fmt, size) in enumerate(zip(paths, encodings, formats, sizes)):
         if fmt == "parquet":
