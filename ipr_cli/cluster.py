@@ -170,7 +170,7 @@ def screen_on_cluster(
     infos = []
     for path in files:
         with DeclarationReader(path, encoding=encoding, columns=columns, strict=strict) as reader:
-            infos.append((reader.encoding, reader.format, reader.bytes_total, reader.sha256()))
+            infos.append((reader.encoding, reader.format, reader.bytes_total, reader))
     parts = plan(list(files), [i[0] for i in infos], [i[1] for i in infos], [i[2] for i in infos])
     client = connect(address, workers)
     try:
@@ -196,6 +196,8 @@ def _run(client, files, parts, infos, recordations, context, as_of, min_score, e
                       key=f"ipr-screen-{token}-{i}", retries=RETRIES, pure=False)
         for i, part in enumerate(parts)
     ]
+    # The inputs' SHA-256 for the saved run, read here while the workers screen.
+    hashes = [info[3].sha256() for info in infos]
     position = {f.key: i for i, f in enumerate(futures)}
     done_bytes = [0] * len(files)
     totals = [sum(p.size for p in parts if p.file_index == k) for k in range(len(files))]
@@ -220,7 +222,7 @@ def _run(client, files, parts, infos, recordations, context, as_of, min_score, e
                 _, count, flagged, problems = results.pop(next_part)
                 info = file_infos.get(part.file_index)
                 if info is None:
-                    info = file_infos[part.file_index] = FileInfo(path=part.path, sha256=infos[part.file_index][3])
+                    info = file_infos[part.file_index] = FileInfo(path=part.path, sha256=hashes[part.file_index])
                     summary.files.append(info)
                 summary.lines_read += count
                 info.lines += count

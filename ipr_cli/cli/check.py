@@ -77,7 +77,7 @@ def check(
         revision = store.revision()
         if since is not None:
             changed = store.recordation_ids_changed_since(since)
-            recordations = [r for r in recordations if r.recordation_id in changed]
+            register, recordations = recordations, [r for r in recordations if r.recordation_id in changed]
     if since is not None and not recordations:
         err_console().print(f"[yellow]Warning:[/] no recordation was added or changed since {since}; nothing can be flagged.")
     elif not recordations:
@@ -108,6 +108,11 @@ def check(
                 files, recordations, as_of=as_of_date, context=context, min_score=min_score,
                 encoding=encoding, columns=column_map, strict=strict, summary=summary, progress=progress,
                 workers=workers, cache_dir=default_cache_dir())
+        if since is not None:
+            from ..rescreen import confirmed
+
+            screened = confirmed(screened, register, changed, as_of=as_of_date, context=context,
+                                 min_score=min_score, summary=summary, cache_dir=default_cache_dir())
         with _output(fmt, output) as out:
             color = None if output in (None, "-") else False
             writer = out if fmt == "parquet" else check_writer(fmt, out, meta=meta, color=color, verbose=verbose)
