@@ -45,13 +45,26 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def timed(args: list[str], env: dict) -> float:
+def timed(args: list[str], env: dict) -> tuple[float, float]:
+    """Wall seconds, and CPU seconds of the process and the children it waited for."""
     started = time.perf_counter()
-    done = subprocess.run(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - started
-    if done.returncode not in (0, 1):
-        sys.exit(f"{' '.join(map(str, args))} failed ({done.returncode}): {done.stderr}")
-    return elapsed
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):
+        sys.exit(f"{' '.join(map(str, args))} failed ({code}): {err}")
+    return elapsed, usage.ru_utime + usage.ru_stime
+
+
+def workers_cpu(client) -> float:
+    """CPU seconds the cluster's worker processes have used so far."""
+    def cpu() -> float:
+        t = os.times()
+        return t.user + t.system
+
+    return sum(client.run(cpu).values())
 
 
 def count_lines(path: Path) -> int:
@@ -89,11 +102,15 @@ def main() -> None:
 
         with Client(address, timeout=60) as client:
             client.wait_for_workers(args.workers, timeout=120)
-        print(f"load average before: {os.getloadavg()}")
-        common = ["check", str(args.declarations), "--format", "jsonl", "--quiet", "--no-save"]
-        plain = timed([BIN / "ipr", *common, "--workers", str(args.workers), "--output", work / "plain.jsonl"], env)
-        cluster = timed([BIN / "ipr", *common, "--scheduler", address, "--output", work / "cluster.jsonl"], env)
-        print(f"load average after:  {os.getloadavg()}")
+            print(f"load average before: {os.getloadavg()}")
+            common = ["check", str(args.declarations), "--format", "jsonl", "--quiet", "--no-save"]
+            plain, plain_cpu = timed([BIN / "ipr", *common, "--workers", str(args.workers),
+                                      "--output", work / "plain.jsonl"], env)
+            before = workers_cpu(client)
+            cluster, client_cpu = timed([BIN / "ipr", *common, "--scheduler", address,
+                                         "--output", work / "cluster.jsonl"], env)
+            cluster_cpu = workers_cpu(client) - before
+            print(f"load average after:  {os.getloadavg()}")
     finally:
         for p in reversed(procs):
             p.terminate()
@@ -106,6 +123,8 @@ def main() -> None:
     print(f"(b) on the cluster:       {cluster:8.1f} s  {lines / cluster:9,.0f} lines/s"
           f"  ({per_worker:,.0f} lines/s per worker)")
     print(f"(b)/(a) throughput: {plain / cluster:.2f}   same hits: {same}")
+    print(f"CPU seconds: (a) {plain_cpu:.1f} (process and its pool); (b) workers {cluster_cpu:.1f}, "
+          f"client {client_cpu:.1f}; per worker CPU-second {lines / cluster_cpu:,.0f} lines")
     for what, items in (("a year's EU archive", YEAR_ITEMS), ("a day's EU volume", DAY_ITEMS)):
         for hours in (1, 8, 24):
             print(f"{what} ({items:,} items) in {hours:2d} h: {items / per_worker / hours / 3600:8,.0f} workers")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import gc
 import logging
 import os
 import threading
@@ -25,6 +26,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 
 from .errors import InputError, IprError, UsageError
+from .gctuning import collections_rare, cycle_collector_paused
 from .models import DeclarationLine, Hit, Recordation, ScreeningContext
 from .screening import FileInfo, Summary
 
@@ -47,13 +49,20 @@ def index_builds() -> int:
 
 def _matcher_for(payload: tuple[str, list[Recordation], ScreeningContext]):
     global _MATCHER, _BUILDS
-    token, recordations, context = payload
+    token, recordations, context, hook = payload
     with _LOCK:
         if _MATCHER is None or _MATCHER[0] != token:
             from .matching import Matcher
 
             _MATCHER = None  # the last run's index goes before this one's is built
-            _MATCHER = (token, Matcher(recordations, context=context))
+            gc.unfreeze()
+            gc.collect()
+            with cycle_collector_paused():
+                matcher = Matcher(recordations, context=context)
+                if hook is not None:
+                    hook(matcher)
+                _MATCHER = (token, matcher)
+                gc.freeze()  # the index lasts the run: the collector never scans it again (see gctuning)
             _BUILDS += 1
         return _MATCHER[1]
 
@@ -71,7 +80,7 @@ def screen_part(payload, part, as_of: dt.date, encoding: str | None, columns: di
         matcher = _matcher_for(payload)
         screen = matcher.screen
         flagged = []
-        with DeclarationReader(part.source, encoding=encoding, columns=columns, strict=strict,
+        with collections_rare(), DeclarationReader(part.source, encoding=encoding, columns=columns, strict=strict,
                                part=part.part, row_offset=part.row_offset) as reader:
             for line in reader:
                 screening = screen(line, as_of)
@@ -156,10 +165,12 @@ def screen_on_cluster(
     summary: Summary,
     progress: Callable[[str, int, int | None], None] | None = None,
     workers: int | None = None,
+    matcher_hook: Callable | None = None,
 ) -> Iterator[tuple[DeclarationLine, list[Hit]]]:
     """Yield ``(line, hits)`` for every flagged line, in file and row order, as
     :func:`screening.screen_files` does, the lines screened on the cluster at
-    ``address``.  Every input is checked before the cluster is contacted."""
+    ``address``.  Every input is checked before the cluster is contacted.
+    ``matcher_hook`` (picklable) is called with each worker's matcher once built."""
     from .partitions import plan
     from .readers import DeclarationReader
 
@@ -175,7 +186,7 @@ def screen_on_cluster(
     client = connect(address, workers)
     try:
         yield from _run(client, files, parts, infos, recordations, context or ScreeningContext(), as_of,
-                        min_score, [i[0] for i in infos], columns, strict, summary, progress)
+                        min_score, [i[0] for i in infos], columns, strict, summary, progress, matcher_hook)
     finally:
         cluster = getattr(client, "cluster", None) if address == "local" else None
         client.close()
@@ -185,12 +196,12 @@ def screen_on_cluster(
 
 
 def _run(client, files, parts, infos, recordations, context, as_of, min_score, encodings, columns, strict,
-         summary, progress):
+         summary, progress, hook):
     from distributed import as_completed
 
     token = uuid.uuid4().hex
     # A single-element list: scatter sends the element, not each recordation apart.
-    [payload] = client.scatter([(token, list(recordations), context)], broadcast=True, hash=False)
+    [payload] = client.scatter([(token, list(recordations), context, hook)], broadcast=True, hash=False)
     futures = [
         client.submit(screen_part, payload, part, as_of, encodings[part.file_index], columns, strict,
                       key=f"ipr-screen-{token}-{i}", retries=RETRIES, pure=False)

@@ -95,6 +95,13 @@ def check(
     }
     show_progress = not quiet and sys.stderr.isatty()
     saved: list = []
+    hook = full = None
+    if since is not None:
+        from ..matching import Matcher
+        from ..rescreen import RegisterLimits
+
+        full = Matcher(register, context=context, cache_dir=default_cache_dir())
+        hook = RegisterLimits(full.index)
     with _progress(show_progress) as progress:
         if scheduler:
             from ..cluster import screen_on_cluster
@@ -102,17 +109,16 @@ def check(
             screened = screen_on_cluster(
                 files, recordations, address=scheduler, as_of=as_of_date, context=context, min_score=min_score,
                 encoding=encoding, columns=column_map, strict=strict, summary=summary, progress=progress,
-                workers=workers)
+                workers=workers, matcher_hook=hook)
         else:
             screened = screen_files(
                 files, recordations, as_of=as_of_date, context=context, min_score=min_score,
                 encoding=encoding, columns=column_map, strict=strict, summary=summary, progress=progress,
-                workers=workers, cache_dir=default_cache_dir())
+                workers=workers, cache_dir=default_cache_dir(), matcher_hook=hook)
         if since is not None:
             from ..rescreen import confirmed
 
-            screened = confirmed(screened, register, changed, as_of=as_of_date, context=context,
-                                 min_score=min_score, summary=summary, cache_dir=default_cache_dir())
+            screened = confirmed(screened, full, changed, as_of=as_of_date, min_score=min_score, summary=summary)
         with _output(fmt, output) as out:
             color = None if output in (None, "-") else False
             writer = out if fmt == "parquet" else check_writer(fmt, out, meta=meta, color=color, verbose=verbose)
