@@ -111,6 +111,18 @@ def _dask():
     return distributed
 
 
+def _require_dask() -> None:
+    """UsageError saying how to install Dask unless it is installed (without importing it)."""
+    import importlib.util
+
+    try:
+        found = importlib.util.find_spec("distributed") is not None
+    except (ImportError, ValueError):
+        found = False
+    if not found:
+        _dask()  # raises the install hint (or imports, if find_spec was wrong)
+
+
 def connect(address: str, workers: int | None):
     """A Dask client of the scheduler at ``address`` (``local``: a new local cluster of
     ``workers`` single-threaded processes).  Unreachable: UsageError naming it."""
@@ -126,29 +138,57 @@ def connect(address: str, workers: int | None):
             dashboard_address=":0", silence_logs=logging.ERROR,
         )
         return distributed.Client(cluster, set_as_default=False)
-    if "://" not in address:
-        raise UsageError(f"--scheduler {address!r} is not a scheduler address.",
-                         hint="give tcp://HOST:PORT of a running `dask scheduler`, or local")
+    probe(address)
     try:
-        _probe(address)  # a refused connection fails now, not after Dask's retries
         return distributed.Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise UsageError(
-            f"Cannot reach the Dask scheduler at {address} ({type(exc).__name__}: {exc})"[:400],
-            hint="start it with `dask scheduler` (and workers with `dask worker ADDRESS`), "
-                 "or check --scheduler / $IPR_SCHEDULER",
-        ) from None
+    except Exception as exc:  # noqa: BLE001 - Dask raises many kinds for a bad peer
+        raise _unreachable(address, exc) from None
 
 
-def _probe(address: str) -> None:
-    """Open and close a TCP connection to a ``tcp://`` (or ``tls://``) address."""
+def _unreachable(address: str, exc: BaseException) -> UsageError:
+    why = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return UsageError(
+        f"Cannot reach the Dask scheduler at {address} ({why})"[:400],
+        hint="start it with `dask scheduler` (and workers with `dask worker ADDRESS`), "
+             "or check --scheduler / $IPR_SCHEDULER",
+    )
+
+
+def probe(address: str) -> None:
+    """Check that a Dask scheduler answers at ``address``, quickly: a refused or
+    silent TCP port, or a peer that is not a Dask scheduler (an HTTP proxy), is a
+    UsageError within PROBE_TIMEOUT_S + CONNECT_TIMEOUT_S seconds."""
+    import asyncio
     import socket
     from urllib.parse import urlsplit
 
     url = urlsplit(address)
-    if url.scheme in ("tcp", "tls") and url.hostname and url.port:
-        with socket.create_connection((url.hostname, url.port), timeout=PROBE_TIMEOUT_S):
-            pass
+    try:
+        if url.scheme in ("tcp", "tls") and url.hostname and url.port:
+            # (before Dask is imported, which takes seconds on a busy machine)
+            with socket.create_connection((url.hostname, url.port), timeout=PROBE_TIMEOUT_S):
+                pass
+    except OSError as exc:
+        raise _unreachable(address, exc) from None
+    _dask()
+    try:
+        from distributed.core import rpc
+
+        async def identity():
+            peer = rpc(address, timeout=CONNECT_TIMEOUT_S)
+            try:
+                return await peer.identity()
+            finally:
+                await peer.close_rpc()
+
+        answer = asyncio.run(asyncio.wait_for(identity(), CONNECT_TIMEOUT_S))
+    except (OSError, asyncio.TimeoutError) as exc:
+        raise _unreachable(address, exc) from None
+    except Exception:  # noqa: BLE001 - a peer that is not Dask: MemoryError on its "frame" length...
+        answer = None
+    if not isinstance(answer, dict) or answer.get("type") != "Scheduler":
+        raise UsageError(f"The peer at {address} answers, but not as a Dask scheduler.",
+                         hint="give the address of a `dask scheduler` (tcp://HOST:8786 by default)")
 
 
 def screen_on_cluster(
@@ -169,7 +209,7 @@ def screen_on_cluster(
 ) -> Iterator[tuple[DeclarationLine, list[Hit]]]:
     """Yield ``(line, hits)`` for every flagged line, in file and row order, as
     :func:`screening.screen_files` does, the lines screened on the cluster at
-    ``address``.  Every input is checked before the cluster is contacted.
+    ``address``.  The scheduler is probed, then every input checked, then the work sent.
     ``matcher_hook`` (picklable) is called with each worker's matcher once built."""
     from .partitions import plan
     from .readers import DeclarationReader
@@ -178,6 +218,11 @@ def screen_on_cluster(
     if "-" in files:
         raise UsageError("Standard input cannot be screened on a cluster.",
                          hint="save it to a file that the workers can read")
+    _require_dask()
+    if address != "local":
+        if "://" not in address:
+            address = "tcp://" + address  # as Dask reads HOST:PORT
+        probe(address)  # an unreachable scheduler is told before the inputs are read
     infos = []
     for path in files:
         with DeclarationReader(path, encoding=encoding, columns=columns, strict=strict) as reader:
