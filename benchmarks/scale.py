@@ -15,9 +15,9 @@ after the other on the same files:
 
 both as ``--format jsonl --output F --quiet --no-save`` subprocesses, wall time.  It
 checks that (a) and (b) wrote the same bytes, then prints lines per second, the
-per-worker throughput of (b), the ratio (b)/(a), and from the per-worker figure the
-workers a year's EU archive (4.6 billion items) and a day's EU volume (12.6 million)
-need to be screened in a given time.  Timings on a shared machine vary with its load:
+per-worker throughput of (b), the ratio (b)/(a), CPU seconds of both, and from the
+lines per worker CPU-second the workers (one core each) a year's EU archive (4.6
+billion items) and a day's EU volume (12.6 million) need in a given time.  Timings on a shared machine vary with its load:
 the script prints the load average before and after.
 """
 
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import filecmp
+import math
 import os
 import shutil
 import socket
@@ -125,9 +126,13 @@ def main() -> None:
     print(f"(b)/(a) throughput: {plain / cluster:.2f}   same hits: {same}")
     print(f"CPU seconds: (a) {plain_cpu:.1f} (process and its pool); (b) workers {cluster_cpu:.1f}, "
           f"client {client_cpu:.1f}; per worker CPU-second {lines / cluster_cpu:,.0f} lines")
+    # Sizing assumes a dedicated core per worker: lines per worker CPU-second (on a
+    # shared machine the wall-clock figure above says more about the neighbours).
+    per_core = lines / cluster_cpu
     for what, items in (("a year's EU archive", YEAR_ITEMS), ("a day's EU volume", DAY_ITEMS)):
         for hours in (1, 8, 24):
-            print(f"{what} ({items:,} items) in {hours:2d} h: {items / per_worker / hours / 3600:8,.0f} workers")
+            print(f"{what} ({items:,} items) in {hours:2d} h: "
+                  f"{math.ceil(items / per_core / hours / 3600):8,d} workers (one core each)")
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
     if not same:
