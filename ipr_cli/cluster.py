@@ -49,7 +49,12 @@ def index_builds() -> int:
 
 def _matcher_for(payload: tuple[str, list[Recordation], ScreeningContext]):
     global _MATCHER, _BUILDS
-    token, recordations, context, hook = payload
+    token, recordations, context, hook, version = payload
+    from . import __version__
+
+    if version != __version__:
+        raise UsageError(f"A Dask worker runs ipr {__version__}, this client ipr {version}.",
+                         hint="install the same ipr version on the client and every worker")
     with _LOCK:
         if _MATCHER is None or _MATCHER[0] != token:
             from .matching import Matcher
@@ -125,7 +130,8 @@ def _require_dask() -> None:
 
 def connect(address: str, workers: int | None):
     """A Dask client of the scheduler at ``address`` (``local``: a new local cluster of
-    ``workers`` single-threaded processes).  Unreachable: UsageError naming it."""
+    ``workers`` single-threaded processes).  Unreachable: UsageError naming it (call
+    :func:`probe` first for a quick answer)."""
     distributed = _dask()
     for name in ("distributed", "distributed.client", "distributed.scheduler", "distributed.worker",
                  "distributed.nanny", "distributed.core", "distributed.comm"):
@@ -138,7 +144,6 @@ def connect(address: str, workers: int | None):
             dashboard_address=":0", silence_logs=logging.ERROR,
         )
         return distributed.Client(cluster, set_as_default=False)
-    probe(address)
     try:
         return distributed.Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
     except Exception as exc:  # noqa: BLE001 - Dask raises many kinds for a bad peer
@@ -244,9 +249,12 @@ def _run(client, files, parts, infos, recordations, context, as_of, min_score, e
          summary, progress, hook):
     from distributed import as_completed
 
+    from . import __version__
+
     token = uuid.uuid4().hex
     # A single-element list: scatter sends the element, not each recordation apart.
-    [payload] = client.scatter([(token, list(recordations), context, hook)], broadcast=True, hash=False)
+    [payload] = client.scatter([(token, list(recordations), context, hook, __version__)], broadcast=True,
+                                hash=False)
     futures = [
         client.submit(screen_part, payload, part, as_of, encodings[part.file_index], columns, strict,
                       key=f"ipr-screen-{token}-{i}", retries=RETRIES, pure=False)
