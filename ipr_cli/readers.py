@@ -1,8 +1,8 @@
-"""Declaration and recordation files → rows: CSV, JSON Lines, JSON array, XLSX.
+"""Declaration and recordation files → rows: CSV, JSON Lines, JSON array, XLSX, Parquet.
 
 Public API::
 
-    DeclarationReader(path, encoding=None, columns=None, strict=False)
+    DeclarationReader(path, encoding=None, columns=None, strict=False, part=None, row_offset=0)
         iterate once → DeclarationLine; .problems, .lines_read, .lines_skipped,
         .bytes_read, .bytes_total (None for stdin), .headers, .format, .encoding;
         close() or use as a context manager when not iterating to the end
@@ -27,6 +27,7 @@ How a file is read
 * XLSX: first sheet, read-only; the header is the first non-empty row; a date cell
   becomes an ISO date and an integral number loses its ``.0``.
 * JSON array: streamed element by element, so a large array is not loaded whole.
+* Parquet (a file, or a directory read as one dataset): see parquet_io.py.
 * Row numbers are 1-based data rows (the header is not counted; blank rows are
   counted but yield nothing), so ``row`` N is the Nth record after the header.
 
@@ -459,6 +460,22 @@ def _open(path: str) -> _Opened:
             raise InputError(f"{shown}: is a directory, not a file") from None
         raise InputError(f"{shown}: cannot be read ({exc.strerror or exc})") from None
     return _Opened(path, f, owned, sample, size)
+
+
+def _open_range(path: str, part: tuple[int, int, int]) -> _Opened:
+    """A CSV file's header bytes and one byte range of it, as one small file."""
+    header_end, start, end = part
+    try:
+        with open(path, "rb") as f:
+            head = f.read(header_end)
+            f.seek(start)
+            body = f.read(end - start)
+    except OSError as exc:
+        raise InputError(f"{_display(path)}: cannot be read ({exc.strerror or exc})") from None
+    data = head + body
+    f = io.BytesIO(data)
+    f.seek(min(len(data), _SAMPLE_BYTES))  # (the sample is read first, as _open reads it)
+    return _Opened(path, f, True, data[:_SAMPLE_BYTES], len(data))
 
 
 def _read_upto(f: IO[bytes], n: int) -> bytes:
@@ -1089,9 +1106,16 @@ _JSONL_EXT = (".jsonl", ".ndjson")
 _CSV_EXT = (".csv", ".tsv", ".txt", ".tab")
 
 
-def _open_format(path: str, encoding: str | None) -> _Format:
-    """Open ``path`` and pick its format; raises InputError for an unusable file."""
-    op = _open(path)
+def _open_format(path: str, encoding: str | None, part: Any = None) -> _Format:
+    """Open ``path`` and pick its format; raises InputError for an unusable file.
+
+    ``part`` (see partitions.py): a list of Parquet row groups, or a ``(header_end,
+    start, end)`` byte range of a CSV file read as the header then those bytes."""
+    from . import parquet_io
+
+    if parquet_io.is_parquet(path):
+        return parquet_io.ParquetFormat(path, groups=part)  # type: ignore[return-value]
+    op = _open_range(path, part) if part is not None else _open(path)
     try:
         return _detect(op, encoding)
     except BaseException:
@@ -1200,6 +1224,8 @@ class DeclarationReader:
         encoding: str | None = None,
         columns: dict[str, str] | None = None,
         strict: bool = False,
+        part: Any = None,
+        row_offset: int = 0,
     ) -> None:
         path = os.fspath(path)
         self.file = path
@@ -1211,7 +1237,10 @@ class DeclarationReader:
         self._problem_row = -1
         self.lines_read = 0
         self._columns = dict(columns or {})
-        self._format = _open_format(path, encoding)
+        # part, row_offset: one partition of the file (see partitions.py), its rows
+        # numbered as in the whole file.
+        self._row_offset = row_offset
+        self._format = _open_format(path, encoding, part)
         self.bytes_total: int | None = self._format.op.size
         try:
             self.headers = list(self._format.headers)
@@ -1219,6 +1248,8 @@ class DeclarationReader:
                 self._index: dict[str, int] = {}  # no object at all: zero lines
             else:
                 self._index = _resolve_columns(_display(path), self.headers, self._columns)
+            if hasattr(self._format, "use_columns"):
+                self._format.use_columns(list(self._index.values()))
         except BaseException:
             self._format.close()
             raise
@@ -1229,7 +1260,7 @@ class DeclarationReader:
 
     @property
     def format(self) -> str:
-        """``csv``, ``jsonl``, ``json`` or ``xlsx``."""
+        """``csv``, ``jsonl``, ``json``, ``xlsx`` or ``parquet``."""
         return self._format.name
 
     @property
@@ -1242,6 +1273,8 @@ class DeclarationReader:
         whole file was read through, else read again for it."""
         if self.file == "-":
             return ""
+        if hasattr(self._format, "sha256"):
+            return self._format.sha256()
         stream = self._format.stream
         if stream is not None and stream.at_end:
             return stream.digest.hexdigest()
@@ -1313,8 +1346,10 @@ class DeclarationReader:
         keyed = fmt.keyed
         make_line = self._make_line
         strip = str.strip
+        offset = self._row_offset
         try:
             for row, cells in fmt.rows():
+                row += offset
                 if cells.__class__ is _Problem:
                     self._problem(row, cells.field, cells.message)
                     continue

@@ -73,6 +73,7 @@ def screen_files(
     progress: Callable[[str, int, int | None], None] | None = None,
     workers: int | None = None,
     cache_dir: str | None = None,
+    matcher_hook: Callable | None = None,
 ) -> Iterator[tuple[DeclarationLine, list[Hit]]]:
     """Yield ``(line, hits)`` for every flagged line, in file and row order.
 
@@ -80,7 +81,8 @@ def screen_files(
     screened, so a bad second file fails the run before any output.  ``workers``
     processes (default: one per available core) search the text of large batches;
     the result is the same with any number of them.  ``cache_dir``: where the index
-    of a large set of recordations may be kept between runs.
+    of a large set of recordations may be kept between runs.  ``matcher_hook``: called
+    with the matcher once it is built (see rescreen.py).
     """
     from .matching import Batches, Matcher
     from .matching.batch import PARALLEL_BYTES
@@ -93,6 +95,8 @@ def screen_files(
         try:
             with cycle_collector_paused():
                 matcher = Matcher(recordations, context=context, cache_dir=cache_dir)
+                if matcher_hook is not None:
+                    matcher_hook(matcher)
                 # The register and the index last as long as the run: frozen, the collector
                 # never scans them again (nor touches them in the workers, which share them
                 # copy-on-write).

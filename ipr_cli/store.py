@@ -276,6 +276,15 @@ class Store:
         with cycle_collector_paused():  # (a quarter of the time with 100,000)
             return from_store_rows(rows)
 
+    def recordation_ids_changed_since(self, since: str) -> set[str]:
+        """Ids of the recordations added or changed at or after ``since`` (a UTC time
+        stamp in ISO form, as the store keeps ``updated_at``)."""
+        with self.guard():
+            rows = self.conn.execute(
+                "SELECT recordation_id FROM recordations WHERE updated_at >= ? OR created_at >= ?", (since, since)
+            ).fetchall()
+        return {row[0] for row in rows}
+
     def get(self, recordation_id: str) -> Recordation:
         with self.guard():
             row = self.conn.execute(

@@ -15,9 +15,9 @@ from .common import check_format, err_console, open_store
 
 
 def check(
-    files: List[str] = typer.Argument(..., help="Declaration files: CSV, JSON Lines, JSON or XLSX ('-' = stdin)."),
+    files: List[str] = typer.Argument(..., help="Declaration files: CSV, JSON Lines, JSON, XLSX or Parquet (a file or a directory) ('-' = stdin)."),
     fmt: Optional[str] = typer.Option(
-        None, "--format", "-f", help="table, json, jsonl, csv or html (default: $IPR_FORMAT, else table)."
+        None, "--format", "-f", help="table, json, jsonl, csv, html or parquet (with --output) (default: $IPR_FORMAT, else table)."
     ),
     output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the result here (atomically) instead of stdout."),
     fail_on: str = typer.Option("none", "--fail-on", help="Exit 1 when a flag at or above this verdict is found: hit, review or none."),
@@ -32,6 +32,13 @@ def check(
     workers: Optional[int] = typer.Option(
         None, "--workers", "-j", min=1, metavar="N",
         help="Processes searching large batches (default: one per core); the result is the same with any N."),
+    scheduler: Optional[str] = typer.Option(
+        None, "--scheduler", metavar="ADDRESS", envvar="IPR_SCHEDULER", show_envvar=False,
+        help="Screen on a Dask cluster: tcp://HOST:PORT of a `dask scheduler`, or local for --workers "
+             "local processes (default: $IPR_SCHEDULER). Needs pip install \"ipr-cli[dask]\"."),
+    changed_since: Optional[str] = typer.Option(
+        None, "--recordations-changed-since", metavar="DATE",
+        help="Screen only against recordations added or changed since DATE (ISO date or date-time, UTC)."),
 ) -> None:
     """Screen declaration lines for recorded marks, however disguised, and explain each flag.
 
@@ -39,14 +46,20 @@ def check(
     Examples:
       ipr check declarations.csv
       ipr check day/*.csv --format jsonl --output hits.jsonl --fail-on hit --quiet
+      ipr check archive/2025/ --scheduler tcp://10.0.0.5:8786 --recordations-changed-since 2026-11-01 \\
+          --format parquet --output rescreen.parquet
     """
     from ..errors import UsageError
     from ..readers import parse_columns_option
     from ..screening import Summary, default_cache_dir, screen_files, worst_verdict
     from ..store import now
-    from ..writers import FORMATS, atomic_output, check_writer
+    from ..writers import FORMATS, check_writer
 
-    fmt = check_format(fmt or os.environ.get("IPR_FORMAT") or "table", FORMATS)
+    fmt = check_format(fmt or os.environ.get("IPR_FORMAT") or "table", FORMATS + ("parquet",))
+    if fmt == "parquet" and output in (None, "-"):
+        raise UsageError("--format parquet needs --output PATH (Parquet is not written to a terminal or pipe).",
+                         hint="e.g. --format parquet --output hits.parquet")
+    since = _since(changed_since) if changed_since else None
     fail_on = fail_on.lower()
     if fail_on not in ("hit", "review", "none"):
         raise UsageError(f"--fail-on takes hit, review or none, not {fail_on!r}.")
@@ -63,7 +76,12 @@ def check(
         context = store.context()
         revision = store.revision()
         cache = _index_cache(store, len(recordations), default_cache_dir())
-    if not recordations:
+        if since is not None:
+            changed = store.recordation_ids_changed_since(since)
+            register, recordations = recordations, [r for r in recordations if r.recordation_id in changed]
+    if since is not None and not recordations:
+        err_console().print(f"[yellow]Warning:[/] no recordation was added or changed since {since}; nothing can be flagged.")
+    elif not recordations:
         err_console().print("[yellow]Warning:[/] the store holds no recordations; nothing can be flagged.")
     _warn_overlong(recordations)
 
@@ -79,15 +97,34 @@ def check(
     }
     show_progress = not quiet and sys.stderr.isatty()
     saved: list = []
+    hook = full = None
+    if since is not None:
+        from ..matching import Matcher
+        from ..rescreen import RegisterLimits
+
+        full = Matcher(register, context=context, cache_dir=cache)
+        hook = RegisterLimits(full.index)
     with _progress(show_progress) as progress:
-        with atomic_output(output) as out:
-            color = None if output in (None, "-") else False
-            writer = check_writer(fmt, out, meta=meta, color=color, verbose=verbose)
-            for line, hits in screen_files(
+        if scheduler:
+            from ..cluster import screen_on_cluster
+
+            screened = screen_on_cluster(
+                files, recordations, address=scheduler, as_of=as_of_date, context=context, min_score=min_score,
+                encoding=encoding, columns=column_map, strict=strict, summary=summary, progress=progress,
+                workers=workers, matcher_hook=hook)
+        else:
+            screened = screen_files(
                 files, recordations, as_of=as_of_date, context=context, min_score=min_score,
                 encoding=encoding, columns=column_map, strict=strict, summary=summary, progress=progress,
-                workers=workers, cache_dir=cache,
-            ):
+                workers=workers, cache_dir=cache, matcher_hook=hook)
+        if since is not None:
+            from ..rescreen import confirmed
+
+            screened = confirmed(screened, full, changed, as_of=as_of_date, min_score=min_score, summary=summary)
+        with _output(fmt, output) as out:
+            color = None if output in (None, "-") else False
+            writer = out if fmt == "parquet" else check_writer(fmt, out, meta=meta, color=color, verbose=verbose)
+            for line, hits in screened:
                 for hit in hits:
                     writer.write(hit, line)
                     if not no_save:
@@ -105,7 +142,8 @@ def check(
                             "as_of": as_of_date.isoformat(),
                             "files": [vars(f) for f in summary.files],
                             "options": {"format": fmt, "min_score": min_score, "fail_on": fail_on, "strict": strict,
-                                        "encoding": encoding, "columns": columns},
+                                        "encoding": encoding, "columns": columns, "scheduler": scheduler,
+                                        "recordations_changed_since": since},
                             "recordations_revision": revision,
                             "lines_read": summary.lines_read,
                             "lines_flagged": summary.lines_flagged,
@@ -155,6 +193,32 @@ def _warn_overlong(recordations) -> None:
             f"Warning: {len(long)} recordation(s) have a mark or alias longer than {MARK_MAX_CHARS} characters, "
             f"which is not screened: {ids}. Shorten it with `ipr recordation update`.",
             markup=False, highlight=False)
+
+
+def _output(fmt: str, output: Optional[str]):
+    """The result's destination: a text stream, or for Parquet a hit writer; either
+    replaces ``output`` only when the run succeeds."""
+    from ..writers import atomic_output
+
+    if fmt == "parquet":
+        from ..parquet_io import atomic_parquet_writer
+
+        return atomic_parquet_writer(output)
+    return atomic_output(output)
+
+
+def _since(text: str) -> str:
+    """``--recordations-changed-since`` as the store's UTC time stamp form."""
+    from ..errors import UsageError
+
+    try:
+        when = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(f"--recordations-changed-since {text!r} is not an ISO date or date-time "
+                         "(YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS).") from None
+    if when.tzinfo is not None:
+        when = when.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return when.isoformat(timespec="seconds")
 
 
 def _summary_dict(summary, verbose: bool) -> dict:

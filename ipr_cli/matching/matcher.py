@@ -17,7 +17,7 @@ from ..models import DeclarationLine, Hit, Recordation, ScreeningContext, hs_dig
 from ..normalize import CACHE_SIZE
 from . import rules as R
 from .goods import description_words, goods_votes, scope_chapters
-from .index import MarkIndex
+from .index import IndexCache, MarkIndex
 from .memo import FieldCache, evict_oldest
 from .records import BRAND_ONLY, CLEAN, CONTEXT, Finding, Screening
 from .scorer import REVIEW_THRESHOLD, SIGNAL_SLACK, Tally, verdict_for
@@ -56,7 +56,7 @@ class Matcher:
     """Screens declaration lines against recordations; build once, call ``screen`` often."""
 
     def __init__(self, recordations: Iterable[Recordation], context: ScreeningContext | None = None,
-                 cache_dir: str | None = None):
+                 cache_dir: IndexCache | None = None):
         self.recordations: list[Recordation] = list(recordations)
         self.context = context or ScreeningContext()
         # cache_dir: where a large index may be kept between runs (see index.py).
