@@ -15,7 +15,6 @@ import contextlib
 import hashlib
 import marshal
 import os
-import tempfile
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -211,6 +210,9 @@ def _load_cache(path: Path):
         return None
     with contextlib.suppress(OSError):
         os.utime(path)  # used now: kept before indexes used longer ago
+    from ..tempfiles import sweep
+
+    sweep(str(path.parent), "index")  # what a killed save left behind
     return forms, by_delete
 
 
@@ -220,7 +222,10 @@ def _save_cache(path: Path, forms: list[Form], by_delete: dict) -> None:
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         rows = [(f.rec, f.text, f.kind, f.key, f.fold, f.phon, f.words, f.common, f.native) for f in forms]
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".index-", suffix=".tmp")
+        from ..tempfiles import create, sweep
+
+        sweep(str(path.parent), "index")  # what a killed save left behind
+        fd, tmp = create(str(path.parent), "index")
         try:
             with os.fdopen(fd, "wb") as f:
                 marshal.dump((rows, by_delete), f)
