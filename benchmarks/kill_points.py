@@ -39,7 +39,7 @@ def main() -> int:
     parser.add_argument("--kills", type=int, default=1000, help="kill points in all (default 1000)")
     parser.add_argument("--seed", type=int, default=19)
     parser.add_argument("--keep", type=Path, help="work here and keep it (default: a temporary directory)")
-    parser.add_argument("--csv", type=Path, help="write one row per kill here")
+    parser.add_argument("--csv", type=Path, help="write one row per kill here, as it happens")
     args = parser.parse_args()
     rng = random.Random(args.seed)
 
@@ -50,18 +50,29 @@ def main() -> int:
         t = kp.build_templates(base / "template")
         plans = kp.scenarios(t)
         per = [args.kills // len(plans) + (1 if i < args.kills % len(plans) else 0) for i in range(len(plans))]
-        results = []
+        refs = {}
         for scenario, count in zip(plans, per):
-            ref = kp.reference(t, scenario, base / "ref")
+            refs[scenario.name] = ref = kp.reference(t, scenario, base / "ref")
             print(f"{scenario.name}: {ref.duration:.2f} s unkilled, WAL {ref.wal:,} bytes; {count} kills", flush=True)
-            for n, (delay, wal_bytes) in enumerate(kp.plan(ref, count, rng)):
-                result = kp.kill_once(t, scenario, ref, base / "kill", delay=delay, wal_bytes=wal_bytes)
+        points = {s.name: kp.plan(refs[s.name], count, rng) for s, count in zip(plans, per)}
+        if args.csv and args.csv.exists():
+            args.csv.unlink()
+        results = []
+        for n in range(max(per)):  # round robin: every command gets its share early
+            for scenario in plans:
+                if n >= len(points[scenario.name]):
+                    continue
+                delay, wal_bytes = points[scenario.name][n]
+                result = kp.kill_once(t, scenario, refs[scenario.name], base / "kill", delay=delay,
+                                      wal_bytes=wal_bytes)
                 results.append(result)
+                if args.csv:
+                    kp.append_csv(args.csv, result)
                 if result["failures"]:
                     print(f"  FAIL {scenario.name} kill {n} (delay {delay}, wal {wal_bytes}): {result['failures']}",
                           flush=True)
-        if args.csv:
-            kp.write_csv(args.csv, results)
+            print(f"round {n + 1}/{max(per)}: {len(results)} kills, "
+                  f"{sum(1 for r in results if r['failures'])} failures", flush=True)
 
     failed = [r for r in results if r["failures"]]
     outcomes = collections.Counter(r["outcome"] for r in results)

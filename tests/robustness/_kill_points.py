@@ -67,7 +67,9 @@ def build_templates(base: Path, *, recordations: int = 5000, lines: int = 2000) 
     """A store with ``recordations`` + the fixture recordations, a run with hits, some of
     them decided, allow and deny entries; and the same recordations before migrations."""
     t = Templates(base)
-    base.mkdir(parents=True, exist_ok=True)
+    if base.exists():
+        shutil.rmtree(base)
+    base.mkdir(parents=True)
     db = base / "main" / "ipr.db"
     db.parent.mkdir(exist_ok=True)
     env = child_env(IPR_DB=str(db), IPR_CACHE_DIR=str(base / "cache"))
@@ -112,8 +114,10 @@ def _premigration_copy(src: Path, dst: Path) -> Path:
     db.conn.execute("ATTACH DATABASE ? AS src", (str(src),))
     with db.conn:
         db.conn.execute("DELETE FROM meta")
-        for table in ("recordations", "audit", "meta"):
-            db.conn.execute(f"INSERT INTO {table} SELECT * FROM src.{table}")
+        db.conn.execute("INSERT INTO recordations SELECT * FROM src.recordations")
+        db.conn.execute("INSERT INTO meta SELECT * FROM src.meta")
+        # (decisions, allow and deny entries came with later migrations' tables)
+        db.conn.execute("INSERT INTO audit SELECT * FROM src.audit WHERE entity = 'recordation'")
     db.conn.execute("DETACH DATABASE src")
     db.conn.close()
     os.chmod(dst, 0o600)
@@ -311,7 +315,9 @@ def kill_once(t: Templates, scenario: Scenario, ref: Reference, where: Path, *, 
         differ = [k for k in now if now[k] != ref.before[k] and now[k] != ref.after[k]]
         failures.append(f"half-written: tables {differ} are neither as before nor as after")
     failures += replay_problems(db)
-    next_args = scenario.args(where) if scenario.writes_file else ("recordation", "list", "--format", "csv")
+    # The next run: the same command when it writes a file (it sweeps that name's
+    # leftovers), else a short read that opens (and, if need be, migrates) the store.
+    next_args = scenario.args(where) if scenario.writes_file else ("allow", "list", "--format", "json")
     code, _, err, _ = run_ipr(*next_args, env=env, timeout=600)
     if code != 0:
         failures.append(f"next run exited {code}: {err.strip()[:300]}")
@@ -324,9 +330,10 @@ def kill_once(t: Templates, scenario: Scenario, ref: Reference, where: Path, *, 
 
 def plan(ref: Reference, count: int, rng: random.Random) -> list[tuple[float | None, int | None]]:
     """``count`` kill points: most spread evenly over the run (with jitter), a quarter
-    triggered by the WAL growing when the command writes enough to see it grow."""
+    (at least one) triggered by the WAL growing, for a command that writes the store:
+    those land inside the transaction or its commit."""
     points: list[tuple[float | None, int | None]] = []
-    by_wal = count // 4 if ref.wal > 100_000 else 0
+    by_wal = max(1, count // 4) if ref.wal > 0 else 0
     for i in range(by_wal):
         points.append((None, int(ref.wal * (i + rng.random()) / by_wal * 0.98) + 1))
     timed = count - by_wal
@@ -335,9 +342,15 @@ def plan(ref: Reference, count: int, rng: random.Random) -> list[tuple[float | N
     return points
 
 
-def write_csv(path: Path, results: list[dict]) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as f:
+CSV_FIELDS = ["scenario", "delay", "wal_bytes", "killed", "outcome", "failures"]
+
+
+def append_csv(path: Path, result: dict) -> None:
+    """One row per kill, appended as it happens (a long run can be followed, or cut short)."""
+    new = not path.exists()
+    with open(path, "a", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(["scenario", "delay", "wal_bytes", "killed", "outcome", "failures"])
-        for r in results:
-            w.writerow([r["scenario"], r["delay"], r["wal_bytes"], r["killed"], r["outcome"], "; ".join(r["failures"])])
+        if new:
+            w.writerow(CSV_FIELDS)
+        w.writerow([result["scenario"], result["delay"], result["wal_bytes"], result["killed"], result["outcome"],
+                    "; ".join(result["failures"])])
