@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import stat
 import sys
 
 from ipr_cli.errors import OutputError, UsageError
@@ -20,6 +21,12 @@ def protect_from_output(path: str | os.PathLike[str], what: str) -> None:
     text = os.fspath(path)
     if not text or text == "-":
         return
+    try:
+        mode = os.stat(text).st_mode
+    except OSError:
+        mode = None
+    if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        return  # a terminal or a pipe as input (/dev/stdin) may well be the output too
     _PROTECTED.append((text, os.path.realpath(text), what))
 
 
