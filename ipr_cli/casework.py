@@ -195,10 +195,15 @@ def hit_dict(row) -> dict:
     return out
 
 
+MAX_ID = 2**63 - 1  # SQLite's largest integer: no stored id is larger
+
+
 def parse_hit_id(value: str | int) -> int:
     text = str(value).strip().lstrip("#")
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         raise UsageError(f"Hit id {value!r} is not a number.", hint="`ipr hits list` shows the hit ids.")
+    if int(text) > MAX_ID:
+        raise NotFoundError(f"No hit {text} in the store: ids go up to {MAX_ID}.", hint="`ipr hits list` shows the hit ids.")
     return int(text)
 
 
@@ -389,8 +394,10 @@ def list_allow(store: Store, *, today: dt.date | None = None) -> list[dict]:
 
 def _remove(store: Store, table: str, entry_id: str | int, note: str) -> dict:
     text = str(entry_id).strip()
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         raise UsageError(f"Entry id {entry_id!r} is not a number.", hint=f"`ipr {table} list` shows the ids.")
+    if int(text) > MAX_ID:
+        raise NotFoundError(f"No {table}-list entry {text}: ids go up to {MAX_ID}.", hint=f"`ipr {table} list` shows the ids.")
     with store.write():
         row = store.conn.execute(f"SELECT * FROM {table} WHERE id = ?", (int(text),)).fetchone()
         if row is None:

@@ -6,6 +6,7 @@
     │   └── ValidationError  exit 2  rows that break the recordation rules (all listed)
     ├── NotFoundError        exit 2  no such recordation, hit, run or store
     └── StoreError           exit 3  the store is busy, corrupt or the disk is full
+        └── OutputError      exit 3  the output (a file, standard output) could not be written
 
 Interrupts (Ctrl-C) are not errors: the CLI maps ``KeyboardInterrupt`` to exit 130.
 """
@@ -46,3 +47,7 @@ class NotFoundError(IprError):
 
 class StoreError(IprError):
     exit_code = 3
+
+
+class OutputError(StoreError):
+    """Writing the result failed part way: disk full, quota, I/O error."""

@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import tempfile
 from typing import Any, Iterator
 
 from .errors import InputError, UsageError
@@ -184,12 +183,20 @@ class ParquetFormat:
 @contextlib.contextmanager
 def atomic_parquet_writer(path: str) -> Iterator[ParquetHitWriter]:
     """A hit writer on a temporary file beside ``path`` that replaces ``path`` only
-    when the block ends without an error (the writer closed by then)."""
+    when the block ends without an error (the writer closed by then).  The store and the
+    run's inputs are refused as ``--output``, as for every other format."""
+    from . import tempfiles
     from .errors import StoreError
+    from .outputs import refuse_protected
 
-    directory = os.path.dirname(os.path.abspath(path))
+    target = os.path.realpath(path)
+    refuse_protected(path, target)
+    if os.path.isdir(target):
+        raise UsageError(f"--output {path} is a directory.", hint="Give a file name.")
+    directory, name = os.path.dirname(target) or ".", os.path.basename(target)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".ipr-", suffix=".parquet.tmp", dir=directory)
+        tempfiles.sweep(directory, name)
+        fd, tmp = tempfiles.create(directory, name)
     except OSError as exc:
         raise UsageError(f"--output {path}: cannot be created there ({exc.strerror or exc})") from None
     os.close(fd)
@@ -198,7 +205,7 @@ def atomic_parquet_writer(path: str) -> Iterator[ParquetHitWriter]:
         writer = ParquetHitWriter(tmp)
         yield writer
         writer.close()
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except OSError as exc:
         raise StoreError(f"{path}: cannot be written ({exc.strerror or exc})") from None
     finally:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import csv
 import html
 import json
-import re
 from typing import Any, TextIO
+
+from .display import printable
 
 REPORT_HIT_COLUMNS = ("hit_id", "file", "row", "declaration_id", "item_no", "date", "importer", "origin",
                       "hs_code", "description", "recordation_id", "mark", "holder", "matched_text", "score",
@@ -19,7 +20,6 @@ REPORT_HIT_COLUMNS = ("hit_id", "file", "row", "declaration_id", "item_no", "dat
 CHART_BARS = 15  # holders shown in the chart; the table lists them all
 DESCRIPTION_LIMIT = 300
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def text(value: Any) -> str:
@@ -32,7 +32,7 @@ def text(value: Any) -> str:
         return "; ".join(text(v) for v in value)
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False)
-    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", str(value))
+    return printable(str(value), keep_newlines=True)
 
 
 def esc(value: Any) -> str:

@@ -11,8 +11,10 @@ import contextlib
 import datetime as dt
 import getpass
 import json
+import math
 import os
 import secrets
+import stat
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -20,7 +22,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from .errors import NotFoundError, StoreError
+from .errors import NotFoundError, StoreError, UsageError
 from .gctuning import cycle_collector_paused
 from .models import (
     RECORDATION_FIELDS,
@@ -50,14 +52,38 @@ def default_path() -> Path:
 def resolve_path(option: str | None) -> Path:
     """--db, else IPR_DB, else the per-user default."""
     chosen = option or os.environ.get("IPR_DB")
-    return Path(chosen).expanduser() if chosen else default_path()
+    if not chosen:
+        return default_path()
+    try:
+        return Path(chosen).expanduser()
+    except RuntimeError:  # ~name of no such user, or no home directory
+        source = "--db" if option else "IPR_DB"
+        raise UsageError(
+            f"{source} {chosen}: {chosen.split('/')[0]} names no user's home directory.",
+            hint="Give the store's path in full.",
+        ) from None
+
+
+MAX_BUSY_TIMEOUT = 86400.0  # a day: longer is a mistake, not a wish
 
 
 def busy_timeout() -> float:
-    try:
-        return float(os.environ.get("IPR_BUSY_TIMEOUT", DEFAULT_BUSY_TIMEOUT))
-    except ValueError:
+    """Seconds to wait for a busy store: IPR_BUSY_TIMEOUT, else 5.  A value that is not
+    a number from 0 to 86400 (a day) is refused, ``inf`` and ``nan`` included: SQLite
+    cannot wait forever, and a nightly job should fail rather than hang."""
+    text = os.environ.get("IPR_BUSY_TIMEOUT", "").strip()
+    if not text:
         return DEFAULT_BUSY_TIMEOUT
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (0 <= value <= MAX_BUSY_TIMEOUT):  # (false for nan)
+        raise UsageError(
+            f"IPR_BUSY_TIMEOUT={text!r} is not a number of seconds from 0 to {MAX_BUSY_TIMEOUT:.0f}.",
+            hint="Set it to how long to wait for another ipr process, e.g. IPR_BUSY_TIMEOUT=30, or unset it (5 s).",
+        )
+    return value
 
 
 def now() -> str:
@@ -85,12 +111,74 @@ def store_error(exc: sqlite3.Error, path: Path) -> StoreError:
             f"The store {path} could not be written: the disk or the store is full. Nothing was changed.",
             hint="Free some space and run the command again.",
         )
+    if "readonly" in text or "read-only" in text:
+        return StoreError(
+            f"The store {path} is read-only here (its file or its directory may not be written). Nothing was changed.",
+            hint="Run the command as the store's owner, or ask for write access to its directory.",
+        )
     if "malformed" in text or "not a database" in text or "corrupt" in text:
         return StoreError(
             f"The store {path} is damaged ({text}).",
             hint="Restore it from a backup (`ipr db path` shows where it is).",
         )
     return StoreError(f"The store {path} failed: {text}.")
+
+
+def _check_ownership(path: Path, info: os.stat_result) -> None:
+    """A store is the user's own and only theirs to write: another user's file (an
+    empty one planted in a shared directory included) or one others may write could
+    be read or changed behind this user's back."""
+    uid = getattr(os, "getuid", lambda: None)()
+    if uid is not None and info.st_uid != uid:
+        raise StoreError(
+            f"The store {path} belongs to another user (uid {info.st_uid}); ipr uses only a store of your own.",
+            hint="Point --db / IPR_DB at your own store, or have its owner run the command.",
+        )
+    if info.st_mode & 0o022:
+        raise StoreError(
+            f"The store {path} may be written by other users (mode {stat.filemode(info.st_mode)}); ipr refuses it.",
+            hint=f"Make it yours alone: chmod 600 {path}",
+        )
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """Open a store whose directory is not writable: read-only, and as immutable when no
+    write-ahead log beside it shows that someone could be writing it."""
+    from urllib.parse import quote
+
+    wal = Path(str(path) + "-wal")
+    immutable = "" if wal.exists() and wal.stat().st_size else "&immutable=1"
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro{immutable}"
+    return sqlite3.connect(uri, uri=True, timeout=busy_timeout(), isolation_level=None)
+
+
+KNOWN_USER_VERSION = 0  # ipr keeps its schema version in the migrations table
+
+
+def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
+    """Refuse a store written by a newer ipr: its schema may mean what this one cannot know."""
+    from .migrations import migrations
+
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    unknown: list[str] = []
+    has_table = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (migrations.migrations_table,)
+    ).fetchone()
+    if has_table:
+        from sqlite_utils import Database as _Memory
+
+        known = {m.name for m in migrations.pending(_Memory(memory=True))}  # every step this ipr has
+        applied = [r[0] for r in conn.execute(
+            f"SELECT name FROM [{migrations.migrations_table}] WHERE migration_set = ?", (migrations.name,)
+        )]
+        unknown = [name for name in applied if name not in known]
+    if version > KNOWN_USER_VERSION or unknown:
+        detail = f"schema steps {', '.join(unknown)}" if unknown else f"user_version {version}"
+        raise StoreError(
+            f"The store {path} was written by a newer ipr ({detail}); this ipr does not know that schema "
+            "and leaves the store alone.",
+            hint="Upgrade ipr (pip install -U ipr-cli), or point --db / IPR_DB at another store.",
+        )
 
 
 @dataclass
@@ -112,9 +200,26 @@ class Store:
 
     @classmethod
     def open(cls, path: Path, *, create: bool = False) -> "Store":
-        """Open (and migrate) the store; create it only when ``create`` is true."""
+        """Open (and migrate) the store; create it only when ``create`` is true.
+
+        Refused (exit 3): a symbolic link at the path (dangling or not), a file another
+        user owns, a file others may write, a store of a newer schema.  In a directory
+        this user may not write, the store is opened read-only: reads work, writes are
+        refused with a clear message.
+        """
         path = Path(path)
-        if not path.exists():
+        try:
+            info: os.stat_result | None = os.lstat(path)
+        except FileNotFoundError:
+            info = None
+        except OSError as exc:
+            raise StoreError(f"Cannot open the store {path}: {exc.strerror}.") from exc
+        if info is not None and stat.S_ISLNK(info.st_mode):
+            raise StoreError(
+                f"The store path {path} is a symbolic link (to {os.readlink(path)}); ipr does not follow it.",
+                hint="Point --db / IPR_DB at the store file itself.",
+            )
+        if info is None:
             if not create:
                 raise NotFoundError(
                     f"No store at {path}.",
@@ -123,21 +228,32 @@ class Store:
                 )
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+                flags = os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0)
+                os.close(os.open(path, flags, 0o600))
             except FileExistsError:
-                pass
+                pass  # created by another process meanwhile: checked below like any store
             except OSError as exc:
                 raise StoreError(f"Cannot create the store {path}: {exc.strerror}.") from exc
-        elif path.is_dir():
+            info = os.lstat(path)
+            if stat.S_ISLNK(info.st_mode):
+                raise StoreError(f"The store path {path} became a symbolic link; ipr does not follow it.")
+        if stat.S_ISDIR(info.st_mode):
             raise NotFoundError(f"The store path {path} is a directory, not a store file.")
+        _check_ownership(path, info)
+        read_only = not os.access(path.parent, os.W_OK)
         try:
-            conn = sqlite3.connect(str(path), timeout=busy_timeout(), isolation_level=None)
+            if read_only:
+                conn = _connect_read_only(path)
+            else:
+                conn = sqlite3.connect(str(path), timeout=busy_timeout(), isolation_level=None)
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA foreign_keys = ON")
-            mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
-            if mode != "wal":
-                conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = FULL")
+            _check_schema(conn, path)
+            if not read_only:
+                mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+                if mode != "wal":
+                    conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = FULL")
             store = cls(path, conn)
             store._migrate()
         except sqlite3.Error as exc:
@@ -150,6 +266,12 @@ class Store:
         if migrations.pending(self.db):
             with self.write():
                 migrations.apply(self.db)
+
+    def check_writable(self) -> None:
+        """Make sure a write would be let in now (the store is not busy, not read-only):
+        take the write lock and give it straight back.  Raises StoreError (exit 3)."""
+        with self.write():
+            pass
 
     def close(self) -> None:
         self.conn.close()
@@ -273,8 +395,11 @@ class Store:
             cursor = self.conn.cursor()
             cursor.row_factory = None  # plain tuples: a register of 100,000 loads in a second
             rows = cursor.execute(f"SELECT {columns} FROM recordations ORDER BY recordation_id").fetchall()
-        with cycle_collector_paused():  # (a quarter of the time with 100,000)
-            return from_store_rows(rows)
+        try:
+            with cycle_collector_paused():  # (a quarter of the time with 100,000)
+                return from_store_rows(rows)
+        except (ValueError, KeyError, TypeError, ArithmeticError):
+            raise self._bad_row(rows) from None
 
     def recordation_ids_changed_since(self, since: str) -> set[str]:
         """Ids of the recordations added or changed at or after ``since`` (a UTC time
@@ -295,7 +420,25 @@ class Store:
                 f"No recordation {recordation_id!r} in the store.",
                 hint="`ipr recordation list` or `ipr recordation search TEXT` finds its id.",
             )
-        return from_store_row(dict(row))
+        try:
+            return from_store_row(dict(row))
+        except (ValueError, KeyError, TypeError, ArithmeticError):
+            raise self._bad_row([tuple(row[k] for k in RECORDATION_FIELDS)]) from None
+
+    def _bad_row(self, rows: list[tuple]) -> StoreError:
+        """The error for stored recordations that break the contract (changed outside
+        ipr, or by a bug): the first such row and field, named."""
+        for values in rows:
+            found = stored_value_problem(dict(zip(RECORDATION_FIELDS, values)))
+            if found:
+                field, problem = found
+                return StoreError(
+                    f"The store {self.path} holds a recordation that ipr cannot use: "
+                    f"recordation {values[0]!r}, field {field}: {problem}.",
+                    hint="It was changed outside ipr. Correct it with `ipr recordation update` "
+                    "(or `ipr recordation remove`), or restore the store from a backup.",
+                )
+        return StoreError(f"The store {self.path} holds recordations that ipr cannot read.")
 
     def exists(self, recordation_id: str) -> bool:
         with self.guard():
@@ -416,6 +559,40 @@ class Store:
 
     def context(self) -> ScreeningContext:
         return ScreeningContext(allow=self.allow_entries(), deny=self.deny_entries())
+
+
+def stored_value_problem(row: dict) -> tuple[str, str] | None:
+    """The first field of a stored recordation outside the contract, and why; None if sound."""
+    from decimal import Decimal, InvalidOperation
+
+    from .models import Status
+
+    for name in ("recordation_id", "mark", "holder"):
+        if not isinstance(row.get(name), str) or not row[name]:
+            return name, f"{row.get(name)!r} is not a non-empty text"
+    for name in ("valid_from", "valid_until"):
+        value = row.get(name)
+        if name == "valid_from" and value in (None, ""):
+            continue
+        try:
+            dt.date.fromisoformat(str(value))
+        except ValueError:
+            return name, f"{value!r} is not a date (YYYY-MM-DD)"
+    status = row.get("status")
+    if status not in (None, "") and status not in {s.value for s in Status}:
+        return "status", f"{status!r} is not active, suspended or expired"
+    nice = str(row.get("nice_classes") or "")
+    for part in (p.strip() for p in nice.split(";")):
+        if part and not part.isdigit():
+            return "nice_classes", f"{nice!r} is not a list of class numbers"
+    floor = row.get("min_unit_value")
+    if floor not in (None, ""):
+        try:
+            if not Decimal(str(floor)).is_finite():
+                raise InvalidOperation
+        except (InvalidOperation, ValueError):
+            return "min_unit_value", f"{floor!r} is not a number"
+    return None
 
 
 def line_record(line: DeclarationLine) -> dict:

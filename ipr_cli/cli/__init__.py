@@ -40,6 +40,20 @@ def root(
     s = state()
     s.db = db
     s.debug = debug or s.debug
+    _protect_store(db)
+
+
+def _protect_store(db: Optional[str]) -> None:
+    """No --output of any command may name the store or the files beside it."""
+    from ..errors import IprError
+    from ..store import resolve_path
+    from ..outputs import clear_protected, protect_store_from_output
+
+    clear_protected()
+    try:
+        protect_store_from_output(resolve_path(db))
+    except IprError:
+        pass  # (the command says what is wrong with the path when it opens the store)
 
 
 def _register() -> None:
@@ -83,4 +97,7 @@ def main() -> None:
                 stream.reconfigure(errors="replace")
             else:
                 stream.reconfigure(encoding="utf-8")
+    from ..outputs import guard_stdout
+
+    guard_stdout()
     app(prog_name="ipr")

@@ -174,14 +174,14 @@ def hits_show(
 
 def _print_hit(info: dict) -> None:
     from rich import box
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
     from ..reports import text as clean
+    from ..writers import TerminalConsole
 
     plain = not sys.stdout.isatty()
-    console = Console(file=sys.stdout, markup=False, highlight=False, emoji=False,
+    console = TerminalConsole(file=sys.stdout, markup=False, highlight=False, emoji=False,
                       width=None if not plain else _width())
     line = info["line"]
 

@@ -71,7 +71,15 @@ def check(
     if files.count("-") > 1:
         raise UsageError("Standard input ('-') can be named only once.")
 
+    from ..outputs import protect_from_output
+
+    for name in files:
+        protect_from_output(name, "an input file of this run")
     with open_store() as store:
+        if not no_save:
+            # Before the first line is screened: a busy store fails now (exit 3), not
+            # after the hits went out on standard output with the run unsaved.
+            store.check_writable()
         recordations = store.recordations()
         context = store.context()
         revision = store.revision()
@@ -104,57 +112,68 @@ def check(
 
         full = Matcher(register, context=context, cache_dir=cache)
         hook = RegisterLimits(full.index)
-    with _progress(show_progress) as progress:
-        if scheduler:
-            from ..cluster import screen_on_cluster
+    threshold = {"hit": 2, "review": 1}.get(fail_on)
+    worst_seen = 0
+    try:
+        with _progress(show_progress) as progress:
+            if scheduler:
+                from ..cluster import screen_on_cluster
 
-            screened = screen_on_cluster(
-                files, recordations, address=scheduler, as_of=as_of_date, context=context, min_score=min_score,
-                encoding=encoding, columns=column_map, strict=strict, summary=summary, progress=progress,
-                workers=workers, matcher_hook=hook)
-        else:
-            screened = screen_files(
-                files, recordations, as_of=as_of_date, context=context, min_score=min_score,
-                encoding=encoding, columns=column_map, strict=strict, summary=summary, progress=progress,
-                workers=workers, cache_dir=cache, matcher_hook=hook)
-        if since is not None:
-            from ..rescreen import confirmed
+                screened = screen_on_cluster(
+                    files, recordations, address=scheduler, as_of=as_of_date, context=context, min_score=min_score,
+                    encoding=encoding, columns=column_map, strict=strict, summary=summary, progress=progress,
+                    workers=workers, matcher_hook=hook)
+            else:
+                screened = screen_files(
+                    files, recordations, as_of=as_of_date, context=context, min_score=min_score,
+                    encoding=encoding, columns=column_map, strict=strict, summary=summary, progress=progress,
+                    workers=workers, cache_dir=cache, matcher_hook=hook)
+            if since is not None:
+                from ..rescreen import confirmed
 
-            screened = confirmed(screened, full, changed, as_of=as_of_date, min_score=min_score, summary=summary)
-        with _output(fmt, output) as out:
-            color = None if output in (None, "-") else False
-            writer = out if fmt == "parquet" else check_writer(fmt, out, meta=meta, color=color, verbose=verbose)
-            for line, hits in screened:
-                for hit in hits:
-                    writer.write(hit, line)
-                    if not no_save:
-                        saved.append((hit, line))
-            writer.close(_summary_dict(summary, verbose))
-            if not no_save:
-                # Saved before the result file is renamed into place: a result file always
-                # names a run the store holds, and a store failure (exit 3) leaves no file.
-                with open_store() as store:
-                    store.save_run(
-                        {
-                            "run_id": run_id,
-                            "started_at": started_at,
-                            "finished_at": now(),
-                            "as_of": as_of_date.isoformat(),
-                            "files": [vars(f) for f in summary.files],
-                            "options": {"format": fmt, "min_score": min_score, "fail_on": fail_on, "strict": strict,
-                                        "encoding": encoding, "columns": columns, "scheduler": scheduler,
-                                        "recordations_changed_since": since},
-                            "recordations_revision": revision,
-                            "lines_read": summary.lines_read,
-                            "lines_flagged": summary.lines_flagged,
-                            "hits": summary.by_verdict["hit"],
-                            "reviews": summary.by_verdict["review"],
-                            "suppressed": summary.suppressed,
-                            "skipped": summary.skipped,
-                            "duration_s": round(summary.duration_s, 3),
-                        },
-                        saved,
-                    )
+                screened = confirmed(screened, full, changed, as_of=as_of_date, min_score=min_score, summary=summary)
+            with _output(fmt, output) as out:
+                color = None if output in (None, "-") else False
+                writer = out if fmt == "parquet" else check_writer(fmt, out, meta=meta, color=color, verbose=verbose)
+                for line, hits in screened:
+                    for hit in hits:
+                        writer.write(hit, line)
+                        worst_seen = max(worst_seen, hit.verdict.rank)
+                        if not no_save:
+                            saved.append((hit, line))
+                writer.close(_summary_dict(summary, verbose))
+                if not no_save:
+                    # Saved before the result file is renamed into place: a result file always
+                    # names a run the store holds, and a store failure (exit 3) leaves no file.
+                    with open_store() as store:
+                        store.save_run(
+                            {
+                                "run_id": run_id,
+                                "started_at": started_at,
+                                "finished_at": now(),
+                                "as_of": as_of_date.isoformat(),
+                                "files": [vars(f) for f in summary.files],
+                                "options": {"format": fmt, "min_score": min_score, "fail_on": fail_on, "strict": strict,
+                                            "encoding": encoding, "columns": columns, "scheduler": scheduler,
+                                            "recordations_changed_since": since},
+                                "recordations_revision": revision,
+                                "lines_read": summary.lines_read,
+                                "lines_flagged": summary.lines_flagged,
+                                "hits": summary.by_verdict["hit"],
+                                "reviews": summary.by_verdict["review"],
+                                "suppressed": summary.suppressed,
+                                "skipped": summary.skipped,
+                                "duration_s": round(summary.duration_s, 3),
+                            },
+                            saved,
+                        )
+    except BrokenPipeError:
+        # The reader went away (`ipr check ... | head`): end quietly, with the exit code
+        # --fail-on asks for from what was found until then.  The run is not saved.
+        from .common import silence_stdout
+
+        silence_stdout()
+        raise typer.Exit(1 if threshold is not None and worst_seen >= threshold else 0) from None
     if not quiet and (fmt != "table" or output not in (None, "-")):
         _talk(summary, run_id, no_save)
     worst = worst_verdict(summary)

@@ -18,7 +18,7 @@ except ImportError:  # pragma: no cover - older Typer on plain Click
     from click import exceptions as click_exceptions
     from click import get_current_context
 
-from ..errors import IprError, ValidationError
+from ..errors import IprError, OutputError, ValidationError
 
 
 @dataclass
@@ -40,13 +40,18 @@ def debug_env() -> bool:
 
 
 def err_console():
-    from rich.console import Console
+    from ..writers import MessageConsole
 
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    return MessageConsole(stderr=True, highlight=False, soft_wrap=True)
 
 
 def print_error(exc: IprError) -> None:
-    """The one place user-facing errors are printed: ``Error: …`` plus a hint, on stderr."""
+    """The one place user-facing errors are printed: ``Error: …`` plus a hint, on stderr.
+
+    Markup in the text is escaped and control characters are made visible (the
+    console does that for every message), so a header or a file name cannot move the
+    cursor, set the clipboard or type into the shell.
+    """
     from rich.markup import escape
 
     console = err_console()
@@ -70,22 +75,38 @@ def sentence(text: str) -> str:
 class IprGroup(TyperGroup):
     """A Typer group that maps ipr's errors to the SPEC's exit codes, once, for every command."""
 
+    def make_context(self, info_name, args, parent=None, **extra):  # type: ignore[override]
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click_exceptions.ClickException as exc:
+            _escape_click_message(exc)
+            raise
+
     def invoke(self, ctx: typer.Context) -> Any:
         try:
-            return super().invoke(ctx)
-        except (typer.Exit, typer.Abort, click_exceptions.ClickException):
+            result = super().invoke(ctx)
+            if sys.stdout is not None:
+                sys.stdout.flush()  # here, so that a full disk is reported, not lost at exit
+            return result
+        except typer.Exit:
+            raise
+        except (typer.Abort, click_exceptions.ClickException) as exc:
+            if isinstance(exc, click_exceptions.ClickException):
+                _escape_click_message(exc)
             raise
         except KeyboardInterrupt:
             err_console().print("Interrupted; nothing was half-written.")
             raise typer.Exit(130) from None
         except IprError as exc:
+            if isinstance(exc, OutputError):
+                silence_stdout()  # what is still buffered cannot be written either
             print_error(exc)
             if _debug(ctx):
                 traceback.print_exc(file=sys.stderr)
             raise typer.Exit(exc.exit_code) from None
         except BrokenPipeError:
             # The reader of our output went away (`ipr ... | head`): not an error.
-            sys.stdout = None  # type: ignore[assignment]
+            silence_stdout()
             raise typer.Exit(0) from None
         except Exception as exc:  # a bug: say so, trace only on request
             from rich.markup import escape
@@ -99,6 +120,29 @@ class IprGroup(TyperGroup):
             if _debug(ctx):
                 traceback.print_exc(file=sys.stderr)
             raise typer.Exit(4) from None
+
+
+def _escape_click_message(exc: Exception) -> None:
+    """Click's own messages (an unknown option, a bad value) quote what was typed."""
+    from ..display import printable
+
+    message = getattr(exc, "message", None)
+    if isinstance(message, str):
+        exc.message = printable(message, keep_newlines=True)  # type: ignore[attr-defined]
+
+
+def silence_stdout() -> None:
+    """Point standard output at /dev/null: the reader is gone (closed pipe) or the disk
+    is full, and the interpreter's last flush must not fail again with a traceback."""
+    try:
+        fd = sys.stdout.fileno()
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, fd)
+        finally:
+            os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def _debug(ctx: typer.Context) -> bool:

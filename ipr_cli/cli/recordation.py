@@ -126,6 +126,7 @@ def import_(
 
     Example: ipr recordation import recordations.csv --dry-run
     """
+    from ..display import printable
     from ..readers import read_records
     from ..recordations import parse_all
 
@@ -143,7 +144,7 @@ def import_(
                 result = store.save(recordations, apply=False)
         typer.echo(
             f"Dry run, nothing changed: would add {result.added}, update {result.updated}, "
-            f"leave {result.unchanged} unchanged ({len(recordations)} rows in {file})."
+            f"leave {result.unchanged} unchanged ({len(recordations)} rows in {printable(file)})."
         )
         return
     with open_store(create=True) as store:
@@ -151,7 +152,7 @@ def import_(
             result = store.save(recordations, action="import")
     typer.echo(
         f"added {result.added}, updated {result.updated}, unchanged {result.unchanged} "
-        f"({len(recordations)} rows in {file})"
+        f"({len(recordations)} rows in {printable(file)})"
     )
 
 
@@ -279,6 +280,14 @@ def list_(
     from ..writers import LIST_FORMATS, write_rows
 
     fmt = check_format(fmt, LIST_FORMATS)
+    if status is not None:
+        from ..errors import UsageError
+        from ..models import Status
+
+        allowed = [s.value for s in Status]
+        if status.strip().lower() not in allowed:
+            raise UsageError(f"--status {status!r} is not one of: {', '.join(allowed)}.")
+        status = status.strip()
     with open_store() as store:
         recs = store.recordations()
     today = dt.date.today()

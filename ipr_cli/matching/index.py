@@ -17,7 +17,6 @@ import hmac
 import marshal
 import os
 import stat
-import tempfile
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -274,6 +273,9 @@ def _load_cache(path: Path, key: bytes):
         return None
     with contextlib.suppress(OSError):
         os.utime(path)  # used now: kept before indexes used longer ago
+    from ..tempfiles import sweep
+
+    sweep(str(path.parent), "index")  # what a killed save left behind
     return forms, by_delete
 
 
@@ -286,7 +288,10 @@ def _save_cache(path: Path, key: bytes, forms: list[Form], by_delete: dict) -> N
             return
         rows = [(f.rec, f.text, f.kind, f.key, f.fold, f.phon, f.words, f.common, f.native) for f in forms]
         payload = marshal.dumps((rows, by_delete))
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".index-", suffix=".tmp")
+        from ..tempfiles import create, sweep
+
+        sweep(str(path.parent), "index")  # what a killed save left behind
+        fd, tmp = create(str(path.parent), "index")
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(_MAGIC + _seal(key, payload))

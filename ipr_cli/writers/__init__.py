@@ -10,7 +10,13 @@ Public API (everything else in this package is private)::
     write_rows(rows, fmt, stream, *, columns, title=None, color=None) -> int   a listing
     write_record(record, fmt, stream, title=None, *, color=None)            one record
     atomic_output(path)    context manager: a stream that replaces ``path`` on success
+                           (a device, FIFO or standard output is written into instead)
+    protect_from_output(path, what) / protect_store_from_output(path) / clear_protected()
+                           paths ``atomic_output`` refuses (exit 2): the store, inputs
+    guard_stdout()         a full disk on standard output becomes OutputError (exit 3)
     neutralise_cell(s) / unneutralise_cell(s)   spreadsheet formula safety for CSV
+    TerminalConsole    a Rich console on which a closed pipe raises BrokenPipeError
+    MessageConsole     the stderr console: control characters in messages made visible
 
 Machine formats (json, jsonl, csv) hold data only; the human formats (table, html)
 add the run summary.  No writer ever interprets data: Rich markup, HTML and formulas
@@ -24,10 +30,16 @@ from collections.abc import Iterable
 from typing import Any, TextIO
 
 from ipr_cli.errors import UsageError
-from ipr_cli.writers._atomic import atomic_output
+from ipr_cli.writers._atomic import (
+    atomic_output,
+    clear_protected,
+    guard_stdout,
+    protect_from_output,
+    protect_store_from_output,
+)
 from ipr_cli.writers._check import HIT_FIELDS, CheckWriter, CsvWriter, JsonLinesWriter, JsonWriter
 from ipr_cli.writers._html import HtmlWriter
-from ipr_cli.writers._rich import TableWriter, print_record, print_rows
+from ipr_cli.writers._rich import MessageConsole, TableWriter, TerminalConsole, print_record, print_rows
 from ipr_cli.writers._text import csv_cell, dumps, neutralise_cell, unneutralise_cell
 
 __all__ = [
@@ -35,7 +47,13 @@ __all__ = [
     "HIT_FIELDS",
     "LIST_FORMATS",
     "CheckWriter",
+    "MessageConsole",
+    "TerminalConsole",
     "atomic_output",
+    "clear_protected",
+    "guard_stdout",
+    "protect_from_output",
+    "protect_store_from_output",
     "check_writer",
     "neutralise_cell",
     "unneutralise_cell",

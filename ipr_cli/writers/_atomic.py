@@ -1,40 +1,38 @@
 """``--output`` written atomically: a temporary file in the same directory, renamed
-into place only when everything was written."""
+into place only when everything was written.
+
+Three kinds of target are not replaced by a rename:
+
+* a path this run must never write — the store, its ``-wal``/``-shm``/``-journal``,
+  an input file of the run (see :func:`protect_from_output`) — is refused (exit 2);
+* a device, FIFO or socket (``/dev/null``, ``/dev/tty``, a named pipe) is written
+  into: replacing it with a regular file would destroy the node;
+* the run's own standard output or error (``/dev/stdout``, ``/dev/fd/1``,
+  ``/proc/self/fd/1``, or a file that *is* standard output) is written through that
+  stream, so ``-o /dev/stdout >> log`` appends as the shell was told to.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import io
 import os
+import stat
 import sys
-import tempfile
 from collections.abc import Iterator
 from typing import TextIO
 
-from ipr_cli.errors import StoreError, UsageError
-
-
-class _GuardedFile(io.FileIO):
-    """A raw file whose write errors (disk full, quota, I/O error) become StoreError
-    (exit 3), so they are told apart from errors of the code that feeds the writer."""
-
-    def __init__(self, fd: int, display: str) -> None:
-        super().__init__(fd, "w", closefd=True)
-        self._display = display
-
-    def write(self, data):  # type: ignore[override]
-        try:
-            return super().write(data)
-        except OSError as exc:
-            raise _write_error(self._display, exc) from exc
-
-
-def _write_error(display: str, exc: OSError) -> StoreError:
-    return StoreError(
-        f"Could not write {display}: {exc.strerror or exc}.",
-        hint="Free some disk space or choose another --output; the file was left as it was.",
-    )
-
+from ipr_cli import tempfiles
+from ipr_cli.errors import OutputError, UsageError
+from ipr_cli.outputs import (  # noqa: F401 - re-exported
+    _GuardedFile,
+    clear_protected,
+    guard_stdout,
+    protect_from_output,
+    protect_store_from_output,
+    refuse_protected,
+    write_error,
+)
 
 def _umask() -> int:
     try:
@@ -49,6 +47,23 @@ def _umask() -> int:
     return mask
 
 
+def _standard_stream(info: os.stat_result) -> TextIO | None:
+    """sys.stdout / sys.stderr when ``info`` is the file behind descriptor 1 / 2."""
+    for fd, stream in ((1, sys.stdout), (2, sys.stderr)):
+        try:
+            other = os.fstat(fd)
+        except OSError:
+            continue
+        if (other.st_dev, other.st_ino) == (info.st_dev, info.st_ino) and stream is not None:
+            try:
+                if stream.fileno() != fd:
+                    continue
+            except (AttributeError, OSError, ValueError):
+                continue  # (a test runner's capture: not this descriptor)
+            return stream
+    return None
+
+
 @contextlib.contextmanager
 def atomic_output(path: str | os.PathLike[str] | None) -> Iterator[TextIO]:
     """Yield a UTF-8 text stream (``newline=""``) that replaces ``path`` only on success.
@@ -56,11 +71,13 @@ def atomic_output(path: str | os.PathLike[str] | None) -> Iterator[TextIO]:
     The data goes to a temporary file next to ``path``; when the block ends without an
     exception the file is flushed, fsynced and renamed over ``path`` (an existing file
     keeps its permissions, a new one gets the umask's).  On any exception — Ctrl-C
-    included — the temporary file is removed and an existing ``path`` is untouched.
-    ``None`` or ``"-"`` yields ``sys.stdout``, which is flushed but not closed.
+    included — the temporary file is removed and an existing ``path`` is untouched;
+    one a killed process left is removed by the next write of the same name.
+    ``None`` or ``"-"`` yields ``sys.stdout``, which is flushed but not closed; so do
+    ``/dev/stdout`` and the like.  A device or FIFO is written into, not replaced.
 
-    Raises UsageError (exit 2) when ``path`` cannot be created there, StoreError
-    (exit 3) when writing fails part way (disk full).
+    Raises UsageError (exit 2) when ``path`` is protected or cannot be created there,
+    OutputError (exit 3) when writing fails part way (disk full).
     """
     if path is None or os.fspath(path) == "-":
         yield sys.stdout
@@ -69,51 +86,81 @@ def atomic_output(path: str | os.PathLike[str] | None) -> Iterator[TextIO]:
 
     display = os.fspath(path)
     target = os.path.realpath(display)  # write through a symlink, do not replace it
-    if os.path.isdir(target):
-        raise UsageError(f"--output {display} is a directory.", hint="Give a file name.")
-    directory = os.path.dirname(target) or "."
+    refuse_protected(display, target)
     try:
-        mode = os.stat(target).st_mode & 0o7777
-    except FileNotFoundError:
-        mode = 0o666 & ~_umask()
+        info: os.stat_result | None = os.stat(display)
     except OSError:
-        mode = 0o666 & ~_umask()
+        info = None
+    if info is not None and stat.S_ISDIR(info.st_mode):
+        raise UsageError(f"--output {display} is a directory.", hint="Give a file name.")
+    if info is not None:
+        stream = _standard_stream(info)
+        if stream is not None:
+            yield stream
+            stream.flush()
+            return
+        if not stat.S_ISREG(info.st_mode):
+            with _into_node(display) as node:
+                yield node
+            return
+
+    directory = os.path.dirname(target) or "."
+    name = os.path.basename(target)
+    mode = info.st_mode & 0o7777 if info is not None else 0o666 & ~_umask()
+    tempfiles.sweep(directory, name)
     try:
-        fd, temp = tempfile.mkstemp(
-            prefix="." + os.path.basename(target) + ".", suffix=".tmp", dir=directory
-        )
+        fd, temp = tempfiles.create(directory, name)
     except OSError as exc:
         raise UsageError(
             f"Cannot write --output {display}: {exc.strerror or exc}.",
             hint="Check that the directory exists and that you may write there.",
         ) from exc
 
-    stream: io.TextIOWrapper | None = None
+    stream_: io.TextIOWrapper | None = None
     try:
         raw = _GuardedFile(fd, display)
-        stream = io.TextIOWrapper(io.BufferedWriter(raw, 1 << 16), encoding="utf-8", newline="")
-        yield stream
+        stream_ = io.TextIOWrapper(io.BufferedWriter(raw, 1 << 16), encoding="utf-8", newline="")
+        yield stream_
         try:
-            stream.flush()
-            os.fsync(stream.fileno())
+            stream_.flush()
+            os.fsync(stream_.fileno())
             os.chmod(temp, mode)
-            stream.close()
             os.replace(temp, target)
-        except StoreError:
+            stream_.close()  # (after the rename: the lock is held until the name is gone)
+        except OutputError:
             raise
         except OSError as exc:
-            raise _write_error(display, exc) from exc
+            raise write_error(display, exc) from exc
         _fsync_directory(directory)
     except BaseException:
-        if stream is not None and not stream.closed:
+        if stream_ is not None and not stream_.closed:
             with contextlib.suppress(Exception):
-                stream.close()
-        elif stream is None:
+                stream_.close()
+        elif stream_ is None:
             with contextlib.suppress(OSError):
                 os.close(fd)
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
+
+
+@contextlib.contextmanager
+def _into_node(display: str) -> Iterator[TextIO]:
+    """Write into a device, FIFO or socket as it is: never truncated, never replaced."""
+    try:
+        fd = os.open(display, os.O_WRONLY | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise UsageError(
+            f"Cannot write --output {display}: {exc.strerror or exc}.",
+            hint="Check that you may write there.",
+        ) from exc
+    stream = io.TextIOWrapper(io.BufferedWriter(_GuardedFile(fd, display), 1 << 16), encoding="utf-8", newline="")
+    try:
+        yield stream
+        stream.flush()
+    finally:
+        with contextlib.suppress(Exception):
+            stream.close()
 
 
 def _fsync_directory(directory: str) -> None:

@@ -41,6 +41,35 @@ PROBLEMS_SHOWN = 5
 WIDE = 120  # from this width on, reasons get a column of their own
 
 
+class TerminalConsole(Console):
+    """A Rich console for ipr's output: a closed pipe is a ``BrokenPipeError`` for the
+    CLI to end on quietly (Rich itself would exit 1, which means ``--fail-on``)."""
+
+    def on_broken_pipe(self) -> None:
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+class MessageConsole(TerminalConsole):
+    """The console of messages on stderr: every text printed has its control characters
+    made visible (``printable``), whoever built the message."""
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        super().print(*(_printable_object(o) for o in objects), **kwargs)
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True  # no one reads the messages any more: the exit code still tells
+
+
+def _printable_object(obj: Any) -> Any:
+    if isinstance(obj, str):
+        return printable(obj, keep_newlines=True)
+    if isinstance(obj, Text) and not obj.plain.isprintable():
+        shown = printable(obj.plain, keep_newlines=True)
+        if shown != obj.plain:  # (its spans would no longer fit: keep the base style)
+            return Text(shown, style=obj.style)
+    return obj
+
+
 def make_console(stream: TextIO, color: bool | None) -> Console:
     """A console writing to ``stream``.
 
@@ -66,7 +95,7 @@ def make_console(stream: TextIO, color: bool | None) -> Console:
         options.update(force_terminal=True, no_color=False)
     else:
         options.update(force_terminal=False, color_system=None, no_color=True)
-    return Console(**options)
+    return TerminalConsole(**options)
 
 
 def _plain(console: Console) -> bool:

@@ -7,12 +7,12 @@ import datetime as dt
 import json
 import os
 import re
-import unicodedata
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
 from ..cells import neutralise_cell, unneutralise_cell  # noqa: F401 (the writers' API)
+from ipr_cli.display import printable  # noqa: F401 - the one escaping helper, re-exported for the writers
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # Characters that JSON allows raw but that line splitters (str.splitlines, JavaScript)
@@ -91,32 +91,6 @@ def dumps(value: Any, *, indent: int | None = None) -> str:
 
 
 # --- display --------------------------------------------------------------------------
-
-_SPACE_LIKE = {"\n": " ", "\r": " ", "\t": " ", "\x0b": " ", "\x0c": " "}
-
-
-def printable(text: str) -> str:
-    """Text safe to show on a terminal or a page.
-
-    Line breaks and tabs become spaces.  Other control and format characters — escape
-    sequences, bidi overrides, zero-width characters, lone surrogates — are shown as
-    ``\\xNN`` / ``\\uNNNN``: they could rewrite the screen or hide a disguise, and an
-    officer should see that they are there.
-    """
-    if text.isprintable():
-        return text
-    out = []
-    for ch in text:
-        if ch in _SPACE_LIKE:
-            out.append(" ")
-        elif ch.isprintable() or ch == " ":
-            out.append(ch)
-        elif unicodedata.category(ch) in ("Zs",):  # other spaces are fine to show
-            out.append(ch)
-        else:
-            code = ord(ch)
-            out.append("\\x%02x" % code if code < 0x100 else "\\u%04x" % code if code < 0x10000 else "\\U%08x" % code)
-    return "".join(out)
 
 
 def find_span(text: str, matched: str, span: tuple[int, int] | None) -> tuple[int, int] | None:
