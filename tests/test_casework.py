@@ -309,9 +309,25 @@ def test_allow_from_a_second_false_positive_reuses_the_entry(ipr, db_path):
     assert len(as_json(ipr("allow", "list", "--format", "json"))) == 1
 
 
-def test_hits_show_when_the_recordation_was_removed(ipr, db_path):
+def test_a_recordation_with_cases_is_not_removed_but_can_be_suspended(ipr, db_path):
     ids = standard_run(db_path)
-    assert ipr("recordation", "remove", APPLE, "--yes").exit_code == 0
+    refused = ipr("recordation", "remove", APPLE, "--yes")
+    assert refused.exit_code == 2
+    assert "1 saved hit(s) refer to it" in refused.stderr and "recordation suspend" in refused.stderr
+    assert ipr("recordation", "show", APPLE).exit_code == 0
+    shown = ipr("hits", "show", str(ids[3]))
+    assert shown.exit_code == 0 and APPLE in shown.stdout
+
+
+def test_hits_show_when_the_recordation_is_gone(ipr, db_path):
+    # Stores from before the foreign key may hold hits of a removed recordation.
+    ids = standard_run(db_path)
+    import sqlite3
+
+    conn = sqlite3.connect(db_path)
+    conn.execute("DELETE FROM recordations WHERE recordation_id = ?", (APPLE,))
+    conn.commit()
+    conn.close()
     shown = ipr("hits", "show", str(ids[3]))
     assert shown.exit_code == 0 and "no longer in the store" in shown.stdout
 

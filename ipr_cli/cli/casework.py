@@ -101,10 +101,22 @@ def runs_show(
 
 # -- hits --------------------------------------------------------------------------------
 
-# Table headings for the stored fields of a hit.
-HIT_TABLE = {"hit": "hit_id", "line": "line", "mark": "mark",
-             "matched": "matched_text", "score": "score", "verdict": "verdict", "status": "status",
-             "deadline": "deadline"}
+# Table columns of `hits list`.  Two values share a cell where that keeps a row within
+# 80 columns without cutting a word: the mark over the matched text, score and verdict.
+HIT_TABLE = ["hit", "line", "mark / matched", "score", "status", "seen in", "deadline"]
+
+
+def _hit_table_row(h: dict) -> dict:
+    runs = h["runs_seen"]
+    return {
+        "hit": h["hit_id"],
+        "line": f"{_basename(h['file'])}:{h['row']}",
+        "mark / matched": f"{h['mark']} / {h['matched_text']}" if h["matched_text"] != h["mark"] else h["mark"],
+        "score": f"{h['score']} {h['verdict']}",
+        "status": h["status"],
+        "seen in": f"{runs} run" + ("" if runs == 1 else "s"),
+        "deadline": h["deadline"],
+    }
 
 
 def _filter(run, status, holder, recordation, verdict, since, until):
@@ -137,14 +149,9 @@ def hits_list(
     with open_store() as store:
         rows = hit_rows(store, flt)
         if fmt == "table":
-            rows = (
-                {
-                    **{label: h.get(key) for label, key in HIT_TABLE.items()},
-                    "line": f"{_basename(h['file'])}:{h['row']}",
-                }
-                for h in rows
-            )
-            columns = list(HIT_TABLE)
+            rows = [_hit_table_row(h) for h in rows]
+            # No deadline column when no hit has one (it would only take room).
+            columns = [c for c in HIT_TABLE if c != "deadline" or any(r["deadline"] for r in rows)]
         else:
             columns = list(HIT_FIELDS)
         write_rows(rows, fmt, sys.stdout, columns=columns, title="Hits")

@@ -77,6 +77,9 @@ def check(
     }
     show_progress = not quiet and sys.stderr.isatty()
     saved: list = []
+    # Saved hits are named in the output (run_id, hit_id) before the run is saved.
+    plan_store = None if no_save else open_store()
+    planner = plan_store.hit_planner() if plan_store is not None else None
     with _progress(show_progress) as progress:
         with atomic_output(output) as out:
             color = None if output in (None, "-") else False
@@ -87,9 +90,11 @@ def check(
                 workers=workers, cache_dir=default_cache_dir(),
             ):
                 for hit in hits:
-                    writer.write(hit, line)
-                    if not no_save:
+                    if planner is not None:
+                        writer.write(hit, line, {"run_id": run_id, "hit_id": planner.assign(hit, line)})
                         saved.append((hit, line))
+                    else:
+                        writer.write(hit, line)
             writer.close(_summary_dict(summary, verbose))
             if not no_save:
                 # Saved before the result file is renamed into place: a result file always
@@ -114,7 +119,13 @@ def check(
                             "duration_s": round(summary.duration_s, 3),
                         },
                         saved,
+                        planner,
                     )
+                plan_store.close()
+                if planner.renumbered:
+                    err_console().print(
+                        "[yellow]Warning:[/] another run saved hits meanwhile: some hit ids in this output "
+                        f"differ from the store; `ipr hits list --run {run_id}` shows the stored ones.")
     if not quiet and (fmt != "table" or output not in (None, "-")):
         _talk(summary, run_id, no_save)
     worst = worst_verdict(summary)
