@@ -209,15 +209,30 @@ def renew(
     recordation_id: str = typer.Argument(..., help="The recordation to renew."),
     until: str = typer.Option(..., "--until", help="New last day in force (YYYY-MM-DD)."),
     note: str = typer.Option("", "--note", help="Why, for the audit trail."),
+    shorten: bool = typer.Option(False, "--shorten", help="Allow a date earlier than the current validity."),
 ) -> None:
     """Extend a recordation's validity; an expired one becomes active again.
 
+    A date earlier than the current validity is refused unless --shorten is given.
+
     Example: ipr recordation renew KCS-TM-2024-000123 --until 2031-12-31
     """
+    from ..errors import UsageError
+
+    try:
+        new_until = dt.date.fromisoformat(until.strip())
+    except ValueError:
+        raise UsageError(f"--until {until!r} is not an ISO date (YYYY-MM-DD).") from None
     with open_store() as store:
-        status = store.get(recordation_id).status.value
-    changes = {"valid_until": until}
-    if status == "expired":
+        current = store.get(recordation_id)
+    if new_until < current.valid_until and not shorten:
+        raise UsageError(
+            f"--until {new_until.isoformat()} is earlier than the current validity of {recordation_id} "
+            f"({current.valid_until.isoformat()}); renewing would shorten it.",
+            hint="To end the recordation earlier on purpose, add --shorten.",
+        )
+    changes = {"valid_until": new_until.isoformat()}
+    if current.status.value == "expired":
         changes["status"] = "active"
     _modify(recordation_id, changes, "renew", note)
 
@@ -267,7 +282,8 @@ def remove(
 @app.command("list")
 def list_(
     holder: Optional[str] = typer.Option(None, "--holder", help="Only holders whose name contains this."),
-    status: Optional[str] = typer.Option(None, "--status", help="active, suspended or expired."),
+    status: Optional[str] = typer.Option(
+        None, "--status", help="active, suspended or expired (past valid_until counts as expired)."),
     expiring: Optional[int] = typer.Option(None, "--expiring", metavar="DAYS", help="Only those ending within DAYS days."),
     hs: Optional[str] = typer.Option(None, "--hs", metavar="CODE", help="Only those covering this HS code."),
     fmt: str = typer.Option("table", "--format", "-f", help="table, json, jsonl or csv."),
@@ -279,6 +295,10 @@ def list_(
     from ..writers import LIST_FORMATS, write_rows
 
     fmt = check_format(fmt, LIST_FORMATS)
+    if status and status.strip().lower() not in ("active", "suspended", "expired"):
+        from ..errors import UsageError
+
+        raise UsageError(f"--status takes active, suspended or expired, not {status!r}.")
     with open_store() as store:
         recs = store.recordations()
     today = dt.date.today()
@@ -286,18 +306,20 @@ def list_(
     for rec in recs:
         if holder and holder.casefold() not in rec.holder.casefold():
             continue
-        if status and rec.status.value != status.lower():
+        if status and rec.status_on(today) != status.strip().lower():
             continue
         if expiring is not None and not (today <= rec.valid_until <= today + dt.timedelta(days=expiring)):
             continue
         if hs and not rec.covers_hs(hs):
             continue
-        out.append(_listing(rec, fmt))
+        out.append(_listing(rec, fmt, today))
     write_rows(out, fmt, sys.stdout, columns=LIST_COLUMNS if fmt == "table" else list(out[0]) if out else LIST_COLUMNS, title="Recordations")
 
 
-def _listing(rec, fmt: str) -> dict:
+def _listing(rec, fmt: str, today: dt.date | None = None) -> dict:
     record = rec.to_record()
+    # The status people see is judged on the dates: past valid_until is expired.
+    record["status"] = rec.status_on(today or dt.date.today())
     if fmt in ("json", "jsonl"):
         from ..models import LIST_FIELDS
 
@@ -343,7 +365,7 @@ def search(
     with open_store() as store:
         recs = store.recordations()
     rows = [
-        {"score": score, "matched": matched, **{k: rec.to_record()[k] for k in SEARCH_COLUMNS}}
+        {"score": score, "matched": matched, **{k: _listing(rec, "csv")[k] for k in SEARCH_COLUMNS}}
         for rec, score, matched in search_recordations(recs, text, limit=limit)
     ]
     write_rows(rows, fmt, sys.stdout, columns=["score", "matched", *SEARCH_COLUMNS], title=f"Recordations like {text!r}")

@@ -231,6 +231,15 @@ def grid_width(grid) -> int:
     return Measurement.get(console, console.options, grid).maximum + 4
 
 
+def _width(text: Text) -> int:
+    """The widest line of ``text``."""
+    return max(line.cell_len for line in text.split()) if "\n" in text.plain else text.cell_len
+
+
+def _lines(items: Iterable[Any]) -> Text:
+    return Text("\n").join(safe(item) for item in items)
+
+
 SHORT_CELL = 24  # cells up to this wide are never wrapped in listings
 
 
@@ -240,10 +249,12 @@ def print_rows(
     """A listing as a Rich table."""
     console = make_console(stream, color)
     table = Table(title=Text(printable(title)) if title else None, box=box.SIMPLE_HEAD, pad_edge=False)
-    cells = [[safe(row.get(name)) for name in columns] for row in rows]
+    # A list value is shown one item a line.
+    cells = [[_lines(v) if isinstance(v := row.get(name), (list, tuple)) else safe(v) for name in columns]
+             for row in rows]
     headings = [Text(name.replace("_", " ")) for name in columns]
     widest = [
-        max([cell[i].cell_len for cell in cells] + [headings[i].cell_len]) for i in range(len(columns))
+        max([_width(cell[i]) for cell in cells] + [headings[i].cell_len]) for i in range(len(columns))
     ]
     # Keep the narrowest columns (ids, numbers, dates, verdicts) whole, as long as they
     # leave room for the others; longer text folds.
