@@ -86,7 +86,12 @@ def store_error(exc: sqlite3.Error, path: Path) -> StoreError:
             f"The store {path} could not be written: the disk or the store is full. Nothing was changed.",
             hint="Free some space and run the command again.",
         )
-    if "malformed" in text or "not a database" in text or "corrupt" in text:
+    if "not a database" in text:
+        return StoreError(
+            f"{path} is not an ipr store (it is not an SQLite database).",
+            hint="Check --db / IPR_DB: `ipr db path` shows which file is used.",
+        )
+    if "malformed" in text or "corrupt" in text:
         return StoreError(
             f"The store {path} is damaged ({text}).",
             hint="Restore it from a backup (`ipr db path` shows where it is).",
@@ -140,10 +145,21 @@ class Store:
                 conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")
             store = cls(path, conn)
+            store._check_is_ipr_store()
             store._migrate()
         except sqlite3.Error as exc:
             raise store_error(exc, path) from exc
         return store
+
+    def _check_is_ipr_store(self) -> None:
+        """Refuse another application's database rather than add ipr's tables to it."""
+        tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if tables and not tables & {"recordations", "_sqlite_migrations"}:
+            self.conn.close()
+            raise StoreError(
+                f"{self.path} is not an ipr store (an SQLite database of another application).",
+                hint="Check --db / IPR_DB: `ipr db path` shows which file is used.",
+            )
 
     def _migrate(self) -> None:
         from .migrations import migrations

@@ -11,10 +11,15 @@ import typer
 
 from .common import check_format, err_console, new_app, open_store
 
-runs_app = new_app("Screening runs recorded by `ipr check`: what was screened, when, and what it found.")
-hits_app = new_app("Flagged lines saved by `ipr check`: list, show one, export for a rights holder.")
-allow_app = new_app("Known genuine channels: lines of these importers (and origins) are not flagged.")
-deny_app = new_app("Known infringers: lines of these importers weigh more, with the reason named.")
+runs_app = new_app("Screening runs recorded by `ipr check`: what was screened, when, and what it found.",
+                   epilog="Example: ipr runs list --limit 5 && ipr runs show latest")
+hits_app = new_app("Flagged lines saved by `ipr check`: list, show one, export for a rights holder.",
+                   epilog="Example: ipr hits list --status open && ipr hits show 17")
+allow_app = new_app("Known genuine channels: lines of these importers (and origins) are not flagged.",
+                    epilog="Example: ipr allow add --recordation KCS-TM-2021-000101 --importer KR7006006 "
+                    "--reason 'licensee'")
+deny_app = new_app("Known infringers: lines of these importers weigh more, with the reason named.",
+                   epilog="Example: ipr deny add --importer KR7001001 --reason 'seizure 2025-118'")
 
 
 def _say(message: str) -> None:
@@ -382,7 +387,7 @@ def allow_add(
 
 @allow_app.command("list")
 def allow_list(fmt: str = typer.Option("table", "--format", "-f", help="table, json, jsonl or csv.")) -> None:
-    """List allow-list entries (``active`` is false once an entry's date has passed).
+    """List allow-list entries ('active' is false once an entry's date has passed).
 
     Example: ipr allow list --format csv
     """
@@ -482,6 +487,13 @@ def report(
     from ..writers import atomic_output
 
     fmt = check_format(fmt, ("html", "csv", "json"))
+    if fmt == "html" and output in (None, "-") and sys.stdout.isatty():
+        from ..errors import UsageError
+
+        raise UsageError(
+            "The HTML report is a web page, not terminal text; give a file to write it to.",
+            hint="e.g. ipr report latest --output report.html (or pipe it: ipr report latest > report.html).",
+        )
     with open_store() as store:
         data = report_data(store, run)
     with atomic_output(output) as out:

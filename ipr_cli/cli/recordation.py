@@ -10,7 +10,8 @@ import typer
 
 from .common import check_format, err_console, new_app, open_store, stdin_is_terminal
 
-app = new_app("Add, import, change and look up recordations (the marks customs protect).")
+app = new_app("Add, import, change and look up recordations (the marks customs protect).",
+              epilog="Example: ipr recordation import recordations.csv && ipr recordation list --expiring 90")
 
 LIST_COLUMNS = ["recordation_id", "mark", "holder", "status", "valid_until", "hs_scope"]
 SEARCH_COLUMNS = ["recordation_id", "mark", "holder", "status"]
@@ -97,8 +98,7 @@ def add(
     required = ["recordation_id", "mark", "holder", "valid_until"]
     missing = [name for name in required if not (record.get(name) or "").strip()]
     if missing and stdin_is_terminal():
-        for name in missing:
-            record[name] = typer.prompt(name.replace("_", " "))
+        _ask(record, missing)
         missing = []
     if missing:
         raise UsageError(
@@ -115,6 +115,33 @@ def add(
                 )
             store.save([rec], action="add")
     _say(f"Added {rec.recordation_id} ({rec.mark}).")
+
+
+# What each asked-for field looks like, shown in the prompt.
+PROMPT_HINTS = {
+    "recordation_id": "recordation id (e.g. KCS-TM-2024-000123)",
+    "mark": "mark (the word mark as registered)",
+    "holder": "holder (the rights holder's name)",
+    "valid_until": "valid until (YYYY-MM-DD)",
+}
+
+
+def _ask(record: dict[str, str], names: list[str]) -> None:
+    """Ask for each missing field on the terminal, with a hint of its form; a bad value is
+    explained and asked for again, keeping everything typed so far."""
+    from ..recordations import parse
+
+    for name in names:
+        while True:
+            value = typer.prompt(PROMPT_HINTS.get(name, name.replace("_", " "))).strip()
+            _, problems = parse({**record, name: value})
+            why = [w for field, w in problems if field == name]
+            if value and not why:
+                record[name] = value
+                break
+            err_console().print(f"{name.replace('_', ' ')} {why[0] if why else 'is required'}; try again.",
+                                markup=False, highlight=False)
+    # Fields given as options are checked once everything is in, as before.
 
 
 @app.command("import")
@@ -271,7 +298,14 @@ def remove(
 
     Example: ipr recordation remove KCS-TM-2024-000123 --yes --note 'withdrawn by holder'
     """
-    if not yes and stdin_is_terminal():
+    if not yes:
+        if not stdin_is_terminal():
+            from ..errors import UsageError
+
+            raise UsageError(
+                f"Not removing {recordation_id}: there is no terminal to confirm on; nothing was changed.",
+                hint="Add --yes to remove it without asking (scripts, pipes).",
+            )
         typer.confirm(f"Remove recordation {recordation_id}?", abort=True)
     with open_store() as store:
         with store.write():
