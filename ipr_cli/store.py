@@ -13,6 +13,7 @@ import getpass
 import json
 import os
 import sqlite3
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,13 +40,55 @@ DEFAULT_BUSY_TIMEOUT = 5.0
 
 
 def default_path() -> Path:
-    """The per-user store location (used when neither --db nor IPR_DB is given)."""
+    """The per-user store location (used when neither --db nor IPR_DB is given): the
+    user's data directory ($XDG_DATA_HOME or ~/.local/share on Linux, Application
+    Support on macOS, %LOCALAPPDATA% on Windows)."""
     base = os.environ.get("XDG_DATA_HOME")
     if base:
         return Path(base) / APP_NAME / "ipr.db"
-    import click
+    if sys.platform.startswith("win"):
+        root = os.environ.get("LOCALAPPDATA") or os.environ.get("APPDATA") or str(Path.home())
+        return Path(root) / APP_NAME / "ipr.db"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / APP_NAME / "ipr.db"
+    return Path.home() / ".local" / "share" / APP_NAME / "ipr.db"
 
-    return Path(click.get_app_dir(APP_NAME)) / "ipr.db"
+
+def legacy_default_path() -> Path:
+    """Where versions before 0.2 kept the default store: the configuration directory."""
+    try:
+        from typer._click.utils import get_app_dir
+    except ImportError:  # pragma: no cover - older Typer on plain Click
+        from click import get_app_dir
+
+    return Path(get_app_dir(APP_NAME)) / "ipr.db"
+
+
+def adopt_legacy_store() -> str | None:
+    """Move a store left at the old default location to the data directory (with its
+    WAL files), when none is there yet; return a notice for the user, or None."""
+    new, old = default_path(), legacy_default_path()
+    if new == old or new.exists() or not old.is_file():
+        return None
+    try:
+        # Everything into the database file first (the last connection to close removes
+        # the WAL), so that one rename moves the whole store.
+        conn = sqlite3.connect(str(old), timeout=busy_timeout())
+        try:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            conn.close()
+        new.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(old, new)
+        for suffix in ("-wal", "-shm"):
+            with contextlib.suppress(OSError):
+                Path(str(old) + suffix).unlink()
+    except sqlite3.Error as exc:
+        return f"Notice: the store at the old location {old} could not be moved ({exc}); give --db {old}."
+    except OSError as exc:
+        return (f"Notice: the store is still at the old location {old} (it could not be moved to {new}: "
+                f"{exc.strerror}); give --db {old} or move it there yourself.")
+    return f"Notice: the store moved from the old location {old} to the data directory: {new}."
 
 
 def resolve_path(option: str | None) -> Path:

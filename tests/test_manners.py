@@ -111,3 +111,25 @@ def test_report_refuses_to_write_html_to_a_terminal(ipr, db_path, tmp_path):
     assert code == 2 and "--output" in err and "<html" not in out.lower()
     code, out, err = _on_terminal(["report", "latest", "--output", str(tmp_path / "r.html")], env)
     assert code == 0 and (tmp_path / "r.html").read_text().lstrip().lower().startswith("<!doctype html")
+
+
+def test_the_default_store_lives_in_the_data_directory_and_an_old_one_is_moved(ipr, tmp_path, monkeypatch):
+    from ipr_cli.store import Store
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    monkeypatch.delenv("IPR_DB", raising=False)
+    if sys.platform.startswith("linux"):
+        assert ipr("db", "path").stdout.strip() == str(home / ".local" / "share" / "ipr" / "ipr.db")
+    old = home / ".config" / "ipr" / "ipr.db"
+    with Store.open(old, create=True) as store, store.write():
+        pass
+    assert ipr("--db", old, "recordation", "import", FIXTURES / "recordations.csv").exit_code == 0
+    listed = ipr("recordation", "list", "--format", "json")
+    assert listed.exit_code == 0 and "KCS-TM-2021-000101" in listed.stdout
+    assert "moved from the old location" in listed.stderr
+    assert not old.exists() and Path(ipr("db", "path").stdout.strip()).exists()
+    again = ipr("recordation", "list", "--format", "json")
+    assert again.exit_code == 0 and "moved" not in again.stderr

@@ -127,8 +127,12 @@ def new_app(help: str, *, add_completion: bool = False, **kwargs: Any) -> typer.
 
 def open_store(*, create: bool = False):
     """Open the store chosen by --db / IPR_DB / the default; read commands never create it."""
-    from ..store import Store, resolve_path
+    from ..store import Store, adopt_legacy_store, resolve_path
 
+    if not state().db and not os.environ.get("IPR_DB"):
+        notice = adopt_legacy_store()
+        if notice:
+            err_console().print(notice, markup=False, highlight=False)
     return Store.open(resolve_path(state().db), create=create)
 
 
