@@ -29,6 +29,9 @@ def check(
     columns: Optional[str] = typer.Option(None, "--columns", metavar="MAP", help="Map columns: description='Goods Desc',hs_code=Tariff."),
     strict: bool = typer.Option(False, "--strict", help="A malformed row stops the run (exit 2) instead of being skipped."),
     no_save: bool = typer.Option(False, "--no-save", help="Do not record the run and its hits in the store."),
+    header_row: Optional[int] = typer.Option(
+        None, "--header-row", min=1, metavar="N",
+        help="XLSX: the sheet row holding the column names (default: found among the first rows)."),
     workers: Optional[int] = typer.Option(
         None, "--workers", "-j", min=1, metavar="N",
         help="Processes searching large batches (default: one per core); the result is the same with any N."),
@@ -87,7 +90,7 @@ def check(
             for line, hits in screen_files(
                 files, recordations, as_of=as_of_date, context=context, min_score=min_score,
                 encoding=encoding, columns=column_map, strict=strict, summary=summary, progress=progress,
-                workers=workers, cache_dir=default_cache_dir(),
+                workers=workers, cache_dir=default_cache_dir(), header_row=header_row,
             ):
                 for hit in hits:
                     if planner is not None:
@@ -95,6 +98,9 @@ def check(
                         saved.append((hit, line))
                     else:
                         writer.write(hit, line)
+            for warning in summary.warnings:  # before the table, which close() prints
+                if not quiet:
+                    err_console().print("Warning: " + warning + ".", markup=False, highlight=False)
             writer.close(_summary_dict(summary, verbose))
             if not no_save:
                 # Saved before the result file is renamed into place: a result file always
