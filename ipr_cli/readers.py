@@ -1468,11 +1468,36 @@ def read_records(path: str, encoding: str | None = None) -> Iterator[tuple[int, 
                 fmt.close()
                 raise InputError(f"{shown}: columns {seen[key]!r} and {header!r} both mean {key}")
             seen[key] = header
+        _check_record_columns(fmt, shown, keys, fmt.headers)
     return _records(fmt, shown, keys)
+
+
+_RECORD_REQUIRED = ("recordation_id", "mark", "holder", "valid_until")
+
+
+def _check_record_columns(fmt: _Format, shown: str, keys: list[str], names: list[str], *, none_only: bool = False) -> None:
+    """A file without the required recordation columns is not a recordation file: say
+    so once, rather than once for every row."""
+    missing = [k for k in _RECORD_REQUIRED if k not in keys]
+    # Plainly another kind of file: no recordation_id column (a CSV, XLSX), or none of
+    # the required keys (a JSON record).  A file missing only some is told row by row.
+    if not missing or "recordation_id" not in missing or (none_only and len(missing) < len(_RECORD_REQUIRED)):
+        return
+    fmt.close()
+    looks = " (it looks like a declaration file)" if "description" in {
+        f for f, _ in (_HEADER_INDEX.get(_compact(n), ("", 0)) for n in names)} else ""
+    raise InputError(
+        f"{shown} is not a recordation file{looks}: its header has no {', '.join(missing)} column"
+        f"{'s' if len(missing) > 1 else ''} (found {_header_list(names)[8:] if names else 'no header row'}); "
+        "nothing was imported",
+        hint="a recordation file has the columns recordation_id, mark, holder and valid_until (see "
+        "`ipr recordation export` for the full format); declaration files are screened with `ipr check`",
+    )
 
 
 def _records(fmt: _Format, shown: str, keys: list[str]) -> Iterator[tuple[int, dict[str, str]]]:
     restore = None
+    first = True
     if fmt.name == "csv":
         from .cells import unneutralise_cell as restore
     try:
@@ -1482,6 +1507,9 @@ def _records(fmt: _Format, shown: str, keys: list[str]) -> Iterator[tuple[int, d
             out = dict.fromkeys(RECORDATION_FIELDS, "")
             if fmt.keyed:
                 items = [(_record_key(k), _json_scalar(v)) for k, v in cells.items()]
+                if row == 1 or first:
+                    first = False
+                    _check_record_columns(fmt, shown, [k for k, _ in items], list(cells), none_only=True)
                 named = [k for k, _ in items if k]
                 if len(named) != len(set(named)):
                     dup = next(k for k in named if named.count(k) > 1)

@@ -125,3 +125,33 @@ def test_a_column_that_looks_like_a_known_one_is_named_with_the_rule_it_switches
     assert "Warning" not in mapped.stderr and "below genuine minimum" in mapped.stdout
     quiet = ipr("check", FIXTURES / "declarations.csv", "--no-save", "--format", "jsonl")
     assert "Warning" not in quiet.stderr
+
+
+def test_importing_a_declaration_file_as_recordations_says_so_in_one_sentence(ipr):
+    result = ipr("recordation", "import", FIXTURES / "declarations.csv")
+    assert result.exit_code == 2
+    assert "is not a recordation file" in result.stderr and "recordation_id, mark, holder, valid_until" in result.stderr
+    assert "row 1" not in result.stderr and len(result.stderr.splitlines()) <= 3
+
+
+def test_csv_written_to_a_file_starts_with_a_bom_for_spreadsheets(ipr, tmp_path):
+    ipr("recordation", "import", FIXTURES / "recordations.csv")
+    out = tmp_path / "hits.csv"
+    assert ipr("check", FIXTURES / "declarations.csv", "-f", "csv", "-o", out, "-q").exit_code == 0
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbffile,row,") and "耐克".encode() in data
+    assert ipr("check", FIXTURES / "declarations.csv", "-f", "csv", "-o", out, "-q", "--no-bom").exit_code == 0
+    assert out.read_bytes().startswith(b"file,row,")
+    piped = ipr("check", FIXTURES / "declarations.csv", "-f", "csv", "-q", "--no-save")
+    assert piped.stdout.startswith("file,row,")  # a program reads stdout: no BOM unless asked
+    asked = ipr("check", FIXTURES / "declarations.csv", "-f", "csv", "-q", "--no-save", "--bom")
+    assert asked.stdout.startswith("\ufefffile,row,")
+    # The recordation export gets one too, and still imports back unchanged.
+    export = tmp_path / "recordations.csv"
+    assert ipr("recordation", "export", "--output", export).exit_code == 0
+    assert export.read_bytes().startswith(b"\xef\xbb\xbfrecordation_id,")
+    again = ipr("recordation", "import", export)
+    assert "updated 0, unchanged 10" in again.stdout
+    holder = tmp_path / "nike.csv"
+    assert ipr("hits", "export", "--holder", "Nike Innovate C.V.", "--status", "open", "-o", holder).exit_code == 0
+    assert holder.read_bytes().startswith(b"\xef\xbb\xbfhit_id,")

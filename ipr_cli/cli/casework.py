@@ -9,7 +9,7 @@ from typing import Optional
 
 import typer
 
-from .common import check_format, err_console, new_app, open_store
+from .common import BOM_HELP, check_format, err_console, new_app, open_store, write_bom
 
 runs_app = new_app("Screening runs recorded by `ipr check`: what was screened, when, and what it found.",
                    epilog="Example: ipr runs list --limit 5 && ipr runs show latest")
@@ -296,6 +296,7 @@ def hits_export(
     redact_importer: bool = typer.Option(False, "--redact-importer", help="Withhold the importer (jurisdictions that disclose it only later)."),
     fmt: str = typer.Option("csv", "--format", "-f", help="csv or json."),
     output: Optional[str] = typer.Option(None, "--output", "-o", help="Write here (atomically) instead of stdout."),
+    bom: Optional[bool] = typer.Option(None, "--bom/--no-bom", help=BOM_HELP),
 ) -> None:
     """Write the notification data for one rights holder: the goods held against their marks.
 
@@ -315,6 +316,7 @@ def hits_export(
                       out, ensure_ascii=False, indent=2, default=str)
             out.write("\n")
         else:
+            write_bom(out, fmt, bom, output)
             write_rows(rows, "csv", out, columns=list(EXPORT_FIELDS))
     _say(f"{len(rows)} hit(s) for {name}" + (f" written to {output}." if output not in (None, "-") else "."))
 
@@ -474,6 +476,7 @@ def report(
     run: str = typer.Argument(..., help="Run id (a unique prefix will do, or 'latest')."),
     fmt: str = typer.Option("html", "--format", "-f", help="html, csv or json."),
     output: Optional[str] = typer.Option(None, "--output", "-o", help="Write here (atomically) instead of stdout."),
+    bom: Optional[bool] = typer.Option(None, "--bom/--no-bom", help=BOM_HELP),
 ) -> None:
     """Report one run: totals, flags by holder, recordation, origin and verdict, and every hit.
 
@@ -500,6 +503,7 @@ def report(
         if fmt == "html":
             out.write(render_html(data))
         elif fmt == "csv":
+            write_bom(out, fmt, bom, output)
             write_csv(data, out)
         else:
             write_json(data, out)

@@ -11,7 +11,7 @@ from typing import List, Optional
 import typer
 
 from .. import __version__
-from .common import check_format, err_console, open_store
+from .common import BOM_HELP, check_format, err_console, open_store, write_bom
 
 
 def check(
@@ -29,6 +29,7 @@ def check(
     columns: Optional[str] = typer.Option(None, "--columns", metavar="MAP", help="Map columns: description='Goods Desc',hs_code=Tariff."),
     strict: bool = typer.Option(False, "--strict", help="A malformed row stops the run (exit 2) instead of being skipped."),
     no_save: bool = typer.Option(False, "--no-save", help="Do not record the run and its hits in the store."),
+    bom: Optional[bool] = typer.Option(None, "--bom/--no-bom", help=BOM_HELP),
     header_row: Optional[int] = typer.Option(
         None, "--header-row", min=1, metavar="N",
         help="XLSX: the sheet row holding the column names (default: found among the first rows)."),
@@ -86,6 +87,7 @@ def check(
     with _progress(show_progress) as progress:
         with atomic_output(output) as out:
             color = None if output in (None, "-") else False
+            write_bom(out, fmt, bom, output)
             writer = check_writer(fmt, out, meta=meta, color=color, verbose=verbose)
             for line, hits in screen_files(
                 files, recordations, as_of=as_of_date, context=context, min_score=min_score,

@@ -229,3 +229,13 @@ class IprCommand(TyperCommand):
         if opts:
             with formatter.section("Options"):
                 formatter.write_dl(opts)
+
+
+BOM_HELP = "Begin CSV with a UTF-8 byte order mark, so spreadsheets read it as UTF-8 (default: on for a file, off for stdout)."
+
+
+def write_bom(out, fmt: str, bom: bool | None, output: str | None) -> None:
+    """Start CSV output with a UTF-8 BOM: by default when it goes to a file (a
+    spreadsheet opens it), not on standard output (a pipe or another program reads it)."""
+    if fmt == "csv" and (bom if bom is not None else output not in (None, "-")):
+        out.write("\ufeff")

@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from .common import check_format, err_console, new_app, open_store, stdin_is_terminal
+from .common import BOM_HELP, check_format, err_console, new_app, open_store, stdin_is_terminal, write_bom
 
 app = new_app("Add, import, change and look up recordations (the marks customs protect).",
               epilog="Example: ipr recordation import recordations.csv && ipr recordation list --expiring 90")
@@ -409,6 +409,7 @@ def search(
 def export(
     fmt: str = typer.Option("csv", "--format", "-f", help="csv or json."),
     output: Optional[str] = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
+    bom: Optional[bool] = typer.Option(None, "--bom/--no-bom", help=BOM_HELP),
 ) -> None:
     """Write every recordation in the import format; the file imports back unchanged.
 
@@ -425,6 +426,7 @@ def export(
         recs = store.recordations()
     with atomic_output(output) as out:
         if fmt == "csv":
+            write_bom(out, fmt, bom, output)
             writer = csv.writer(out)
             writer.writerow(RECORDATION_FIELDS)
             for rec in recs:
