@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import sys
@@ -79,7 +80,9 @@ def check(
         "as_of": as_of_date.isoformat(),
         "files": list(files),
     }
-    show_progress = not quiet and sys.stderr.isatty()
+    to_terminal = output in (None, "-") and sys.stdout.isatty()
+    # The bar shares the screen with data only for the table, which it steps aside for.
+    show_progress = not quiet and sys.stderr.isatty() and (fmt == "table" or not to_terminal)
     saved: list = []
     # Saved hits are named in the output (run_id, hit_id) before the run is saved.
     plan_store = None if no_save else open_store()
@@ -89,6 +92,8 @@ def check(
             color = None if output in (None, "-") else False
             write_bom(out, fmt, bom, output)
             writer = check_writer(fmt, out, meta=meta, color=color, verbose=verbose)
+            if progress is not None and to_terminal and hasattr(writer, "around_output"):
+                writer.around_output = progress.paused
             for line, hits in screen_files(
                 files, recordations, as_of=as_of_date, context=context, min_score=min_score,
                 encoding=encoding, columns=column_map, strict=strict, summary=summary, progress=progress,
@@ -100,7 +105,9 @@ def check(
                         saved.append((hit, line))
                     else:
                         writer.write(hit, line)
-            for warning in summary.warnings:  # before the table, which close() prints
+            if progress is not None:
+                progress.finish()  # off the screen before the last rows and the summary
+            for warning in summary.warnings:  # before the table's end and its summary
                 if not quiet:
                     err_console().print("Warning: " + warning + ".", markup=False, highlight=False)
             writer.close(_summary_dict(summary, verbose))
@@ -177,11 +184,30 @@ class _progress:
 
         self.bar = Progress(
             TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
-            console=err_console(), transient=True,
+            console=err_console(), transient=True, redirect_stdout=False, redirect_stderr=False,
         )
         self.bar.start()
         self.tasks: dict[str, int] = {}
+        self.running = True
         return self
+
+    @contextlib.contextmanager
+    def paused(self):
+        """Take the bar off the screen while table rows are written, then bring it back."""
+        if not self.running:
+            yield
+            return
+        self.bar.stop()
+        try:
+            yield
+        finally:
+            self.bar.start()
+
+    def finish(self) -> None:
+        """Remove the bar for good: the output's end and the summary follow."""
+        if self.running:
+            self.running = False
+            self.bar.stop()
 
     def __call__(self, path: str, done: int, total: int | None) -> None:
         if path not in self.tasks:
@@ -190,4 +216,4 @@ class _progress:
 
     def __exit__(self, *exc) -> None:
         if self.bar is not None:
-            self.bar.stop()
+            self.finish()

@@ -114,62 +114,37 @@ def _match_cell(hit: Hit, line: DeclarationLine, plain: bool) -> Text:
 
 
 class TableWriter(CheckWriter):
-    """A Rich table of the hits, then a one-screen summary panel."""
+    """The hits in fixed columns, streamed a chunk at a time (see ``_table``), then a
+    one-screen summary panel.  ``around_output`` (settable) wraps each write."""
 
     def __init__(self, stream: TextIO, meta: dict[str, Any], **kwargs: Any) -> None:
         super().__init__(stream, meta, **kwargs)
+        from ipr_cli.writers._table import StreamedTable
+
         self.console = make_console(stream, self.color)
-        self._rows: list[tuple[Any, ...]] = []  # hits are few; the table needs them all to size columns
-        self._short = short_names(meta)
+        self.table = StreamedTable(self.console, plain=_plain(self.console), verbose=self.verbose,
+                                   short=short_names(meta))
+
+    @property
+    def around_output(self):
+        return self.table.around_output
+
+    @around_output.setter
+    def around_output(self, value) -> None:
+        self.table.around_output = value
 
     def _write(self, hit: Hit, line: DeclarationLine) -> None:
-        plain = _plain(self.console)
-        where = safe(f"{self._short.get(hit.file, hit.file)}:{hit.row}")
-        ident = " / ".join(v for v in (hit.declaration_id, hit.item_no) if v)
-        if ident:
-            where.append("\n" + printable(ident), style="dim")
-        mark = safe(hit.mark)
-        mark.append("\n" + printable(hit.recordation_id), style="dim")
-        if self.verbose and hit.holder:
-            mark.append("\n" + printable(hit.holder), style="dim")
-        verdict = hit.verdict.value if isinstance(hit.verdict, Verdict) else str(hit.verdict)
-        flag = Text(str(hit.score))
-        flag.append("\n" + verdict, style=VERDICT_STYLE.get(verdict, ""))
-        reasons = bullets(hit.reasons)
-        self._rows.append((where, mark, flag, _match_cell(hit, line, plain), reasons))
+        self.table.add(hit, line)
 
     def close(self, summary: dict[str, Any]) -> None:
-        console = self.console
-        if self._rows:
-            console.print(self._table(wide=console.width >= WIDE))
+        table = self.table
+        if table.count:
+            # A result that fits one chunk gets its count in the title, as before.
+            table.flush(title=f"Flagged lines ({table.count:,})" if not table.started else None)
         else:
-            console.print(Text("No lines flagged."))
-        console.print(summary_panel(self.meta, summary, verbose=self.verbose))
+            self.console.print(Text("No lines flagged."))
+        self.console.print(summary_panel(self.meta, summary, verbose=self.verbose))
         super().close(summary)
-
-    def _table(self, *, wide: bool) -> Table:
-        """Five columns on a wide screen; below that the reasons go under the description,
-        which keeps the text readable in 80 columns."""
-        table = Table(
-            title=Text(f"Flagged lines ({len(self._rows):,})", style="bold"),
-            box=box.SIMPLE_HEAD,
-            show_lines=True,
-            pad_edge=False,
-            expand=True,
-        )
-        table.add_column("Line", overflow="fold", max_width=22)
-        table.add_column("Mark", overflow="fold", max_width=24)
-        table.add_column("Score", justify="right", no_wrap=True, width=6)
-        if wide:
-            table.add_column("Description", overflow="fold", ratio=1)
-            table.add_column("Reasons", overflow="fold", ratio=1)
-            for where, mark, flag, text, reasons in self._rows:
-                table.add_row(where, mark, flag, text, reasons)
-        else:
-            table.add_column("Description · reasons", overflow="fold", ratio=1)
-            for where, mark, flag, text, reasons in self._rows:
-                table.add_row(where, mark, flag, Group(text, reasons) if reasons.row_count else text)
-        return table
 
 
 def _count(value: Any) -> str:
