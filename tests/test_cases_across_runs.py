@@ -127,3 +127,20 @@ def test_stored_lists_are_json_and_imports_stay_unchanged(ipr, db_path):
             assert isinstance(json.loads(value), list)
     assert {t for (t,) in conn.execute("SELECT DISTINCT typeof(min_unit_value) FROM recordations")} <= {"real", "null"}
     conn.close()
+
+
+def test_hits_list_at_80_columns_keeps_words_whole(ipr, monkeypatch):
+    ipr("recordation", "import", FIXTURES / "recordations.csv")
+    hits = _json(ipr("check", DECLARATIONS, "--format", "json", "-q"))["hits"]
+    ipr("decide", str(hits[0]["hit_id"]), "false-positive", "--note", "sample")
+    ipr("decide", str(hits[2]["hit_id"]), "hold", "--note", "looks fake")
+    monkeypatch.setenv("COLUMNS", "80")
+    out = ipr("hits", "list").stdout
+    assert max(len(line) for line in out.splitlines()) <= 80
+    words = out.split()
+    for hit in hits:
+        assert f"declarations.csv:{hit['row']}" in words
+        for word in (*hit["mark"].split(), *hit["matched_text"].split()):
+            assert word in words, word
+    assert "false-positive" in words and "hold" in words
+    assert any(len(w) == 10 and w[4] == "-" and w[7] == "-" for w in words)  # the deadline, whole

@@ -474,7 +474,7 @@ def test_hits_export_for_one_holder(ipr, db_path, tmp_path):
     result = ipr("hits", "export", "--holder", "nike innovate c.v.", "--output", str(out))
     assert result.exit_code == 0 and "1 hit(s) for Nike Innovate C.V." in result.stderr
     lines = out.read_text(encoding="utf-8").splitlines()
-    assert lines[0].startswith("hit_id,run_id,status") and len(lines) == 2
+    assert lines[0].startswith("\ufeffhit_id,run_id,status") and len(lines) == 2  # a BOM: written to a file
     assert "KR7001001" in lines[1] and "N1KE SPORT SHOES MENS" in lines[1]
     redacted = as_json(ipr("hits", "export", "--holder", "Nike", "--redact-importer", "--format", "json",
                            "--status", "all"))

@@ -107,8 +107,9 @@ def runs_show(
 # -- hits --------------------------------------------------------------------------------
 
 # Table columns of `hits list`.  Two values share a cell where that keeps a row within
-# 80 columns without cutting a word: the mark over the matched text, score and verdict.
-HIT_TABLE = ["hit", "line", "mark / matched", "score", "status", "seen in", "deadline"]
+# 80 columns without cutting a word: the mark and the matched text, score and verdict,
+# the status and a hold's deadline.
+HIT_TABLE = ["hit", "line", "mark / matched", "score", "status", "seen in"]
 
 
 def _hit_table_row(h: dict) -> dict:
@@ -118,9 +119,8 @@ def _hit_table_row(h: dict) -> dict:
         "line": f"{_basename(h['file'])}:{h['row']}",
         "mark / matched": f"{h['mark']} / {h['matched_text']}" if h["matched_text"] != h["mark"] else h["mark"],
         "score": f"{h['score']} {h['verdict']}",
-        "status": h["status"],
+        "status": [h["status"], f"due {h['deadline']}"] if h["deadline"] else h["status"],
         "seen in": f"{runs} run" + ("" if runs == 1 else "s"),
-        "deadline": h["deadline"],
     }
 
 
@@ -155,8 +155,7 @@ def hits_list(
         rows = hit_rows(store, flt)
         if fmt == "table":
             rows = [_hit_table_row(h) for h in rows]
-            # No deadline column when no hit has one (it would only take room).
-            columns = [c for c in HIT_TABLE if c != "deadline" or any(r["deadline"] for r in rows)]
+            columns = HIT_TABLE
         else:
             columns = list(HIT_FIELDS)
         write_rows(rows, fmt, sys.stdout, columns=columns, title="Hits")

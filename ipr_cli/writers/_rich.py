@@ -16,6 +16,7 @@ from rich.console import Console, Group
 from rich.panel import Panel
 from rich.style import Style
 from rich.table import Table
+from rich.cells import cell_len
 from rich.text import Text
 
 from ipr_cli.models import DeclarationLine, Hit, Verdict
@@ -211,6 +212,23 @@ def _width(text: Text) -> int:
     return max(line.cell_len for line in text.split()) if "\n" in text.plain else text.cell_len
 
 
+def _fit_between_words(widest: list[int], least: list[int], width: int) -> list[int]:
+    """Column widths for ``width``: each column its longest word, then the room left
+    to the columns that need least to be whole (short values stay on one line)."""
+    widths = list(least)
+    room = width - (sum(widths) + 3 * len(widths) - 1)
+    for i in sorted(range(len(widths)), key=lambda i: widest[i] - least[i]):
+        extra = min(room, widest[i] - widths[i])
+        if extra > 0:
+            widths[i] += extra
+            room -= extra
+    return widths
+
+
+def _longest_word(text: Text) -> int:
+    return max((cell_len(word) for word in text.plain.split()), default=0)
+
+
 def _lines(items: Iterable[Any]) -> Text:
     return Text("\n").join(safe(item) for item in items)
 
@@ -234,16 +252,27 @@ def print_rows(
     # Keep the narrowest columns (ids, numbers, dates, verdicts) whole, as long as they
     # leave room for the others; longer text folds.
     budget = int((console.width - 3 * len(columns)) * 0.6)
+    longest_word = [
+        max([_longest_word(cell[i]) for cell in cells] + [_longest_word(headings[i])]) for i in range(len(columns))
+    ]
+    # The box takes one space at either edge and three between columns.
+    words_fit = sum(longest_word) + 3 * len(columns) - 1 <= console.width
     whole: set[int] = set()
+    natural = sum(widest) + 3 * len(columns) - 1
     for i in sorted(range(len(columns)), key=lambda i: widest[i]):
+        if natural > console.width and words_fit:
+            break  # every column may have to wrap: between words, each at least its longest word
         if widest[i] > SHORT_CELL or widest[i] > budget:
             break
         whole.add(i)
         budget -= widest[i]
+    fixed = _fit_between_words(widest, longest_word, console.width) if natural > console.width and words_fit else None
     for i, name in enumerate(columns):
         # "recordation id" can wrap between words; "recordation_id" could only be cut.
         heading = headings[i]
-        if i in whole:
+        if fixed is not None:  # each column at least its longest word: words stay whole
+            table.add_column(heading, overflow="fold", width=fixed[i])
+        elif i in whole:
             table.add_column(heading, overflow="fold", width=widest[i])
         else:
             table.add_column(heading, overflow="fold")
