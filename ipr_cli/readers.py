@@ -1507,7 +1507,7 @@ def _records(fmt: _Format, shown: str, keys: list[str]) -> Iterator[tuple[int, d
             out = dict.fromkeys(RECORDATION_FIELDS, "")
             if fmt.keyed:
                 items = [(_record_key(k), _json_scalar(v)) for k, v in cells.items()]
-                if row == 1 or first:
+                if first:  # the first record stands for the file's columns
                     first = False
                     _check_record_columns(fmt, shown, [k for k, _ in items], list(cells), none_only=True)
                 named = [k for k, _ in items if k]
