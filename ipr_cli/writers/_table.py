@@ -136,8 +136,8 @@ class StreamedTable:
         self.verbose = verbose
         self.short = short
         self.around_output = around_output
-        self.rows: list[list[list[Line]]] = []
-        self._cache: dict[tuple, list[Line]] = {}
+        self.rows: list[list[list[str]]] = []
+        self._cache: dict[tuple, list[str]] = {}
         self.count = 0
         self.started = False
         width = console.width
@@ -156,6 +156,7 @@ class StreamedTable:
             self.widths = [line_w, mark_w, score_w, rest]
             self.headings = ["Line", "Mark", "Score", "Description · reasons"]
         self.total_width = sum(self.widths) + 2 * (len(self.widths) - 1) + 2
+        self._blanks = [" " * w for w in self.widths]
         color = console.color_system
         self._color_system = getattr(console, "_color_system", None) if color else None
         self._no_color = console.no_color
@@ -200,18 +201,19 @@ class StreamedTable:
         lines.extend([(len(label) + w, [(" " * len(label), None), *rest]) for w, rest in other[1:]])
         return lines
 
-    def _reasons(self, reasons: Iterable[str], width: int) -> list[Line]:
-        out: list[Line] = []
-        cache = self._cache
-        for reason in reasons:
-            key = ("reason", reason, width)
-            lines = cache.get(key)
-            if lines is None:
-                lines = _styled_lines(printable(str(reason)), width, indent=2, first="• ")
-                if len(cache) < 20_000:  # the same reasons come back line after line
-                    cache[key] = lines
-            out.extend(lines)
-        return out
+    def _padded(self, lines: list[Line], width: int) -> list[str]:
+        """Cell lines rendered (styles as escape codes) and padded to the column width."""
+        render = self._render
+        return [render(pieces) + " " * (width - used) for used, pieces in lines]
+
+    def _cached(self, key: tuple, make: Callable[[], list[str]]) -> list[str]:
+        # Marks and reasons come back line after line: laid out once each.
+        lines = self._cache.get(key)
+        if lines is None:
+            lines = make()
+            if len(self._cache) < 20_000:
+                self._cache[key] = lines
+        return lines
 
     def add(self, hit: Hit, line: DeclarationLine) -> None:
         w = self.widths
@@ -219,40 +221,36 @@ class StreamedTable:
         ident = " / ".join(v for v in (hit.declaration_id, hit.item_no) if v)
         if ident:
             where += self._text_cell(ident, w[0], _DIM)
-        key = ("mark", hit.mark, hit.recordation_id)
-        mark = self._cache.get(key)
-        if mark is None:
-            mark = self._text_cell(hit.mark, w[1]) + self._text_cell(hit.recordation_id, w[1], _DIM)
-            if len(self._cache) < 20_000:
-                self._cache[key] = mark
-        if self.verbose and hit.holder:
-            mark += self._text_cell(hit.holder, w[1], _DIM)
+        mark = self._cached(
+            ("mark", hit.mark, hit.recordation_id, hit.holder if self.verbose else ""),
+            lambda: self._padded(
+                self._text_cell(hit.mark, w[1]) + self._text_cell(hit.recordation_id, w[1], _DIM)
+                + (self._text_cell(hit.holder, w[1], _DIM) if self.verbose and hit.holder else []), w[1]))
         verdict = hit.verdict.value if isinstance(hit.verdict, Verdict) else str(hit.verdict)
-        score = [(w[2], [(str(hit.score).rjust(w[2]), None)]), (w[2], [(verdict.rjust(w[2]), _VERDICT.get(verdict))])]
+        score = self._cached(("score", hit.score, verdict), lambda: self._padded(
+            [(w[2], [(str(hit.score).rjust(w[2]), None)]), (w[2], [(verdict.rjust(w[2]), _VERDICT.get(verdict))])],
+            w[2]))
         text = self._match_cell(hit, line, w[3])
+        reasons_w = w[4] if self.wide else w[3]
+        reasons: list[str] = []
+        for reason in hit.reasons:
+            reasons += self._cached(("reason", reason, reasons_w), lambda: self._padded(
+                _styled_lines(printable(str(reason)), reasons_w, indent=2, first="• "), reasons_w))
         if self.wide:
-            cells = [where, mark, score, text, self._reasons(hit.reasons, w[4])]
+            cells = [self._padded(where, w[0]), mark, score, self._padded(text, w[3]), reasons]
         else:
-            cells = [where, mark, score, text + self._reasons(hit.reasons, w[3])]
+            cells = [self._padded(where, w[0]), mark, score, self._padded(text, w[3]) + reasons]
         self.rows.append(cells)
         self.count += 1
         if len(self.rows) >= CHUNK_ROWS:
             self.flush()
 
-    def _row_text(self, cells: list[list[Line]]) -> str:
+    def _row_text(self, cells: list[list[str]]) -> str:
         height = max(len(c) for c in cells)
-        widths = self.widths
-        render = self._render
+        blanks = self._blanks
         out = []
         for k in range(height):
-            parts = []
-            for i, cell in enumerate(cells):
-                if k < len(cell):
-                    used, pieces = cell[k]
-                    parts.append(render(pieces) + " " * (widths[i] - used))
-                else:
-                    parts.append(" " * widths[i])
-            text = " " + "  ".join(parts)
+            text = " " + "  ".join(cell[k] if k < len(cell) else blanks[i] for i, cell in enumerate(cells))
             out.append(text.rstrip() if self.plain else text + " ")
         return "\n".join(out)
 
