@@ -102,3 +102,21 @@ def test_the_progress_bar_is_gone_before_the_summary(ipr, monkeypatch):
     assert ipr("check", FIXTURES / "declarations.csv", "--no-save").exit_code == 0
     assert "finish" in events and events.index("finish") < events.index("close")
     assert "update" not in events[events.index("finish"):]
+
+
+def test_output_to_a_pipe_or_device_writes_to_it_and_never_replaces_it(ipr, tmp_path):
+    import os
+    import stat
+    import threading
+
+    ipr("recordation", "import", FIXTURES / "recordations.csv")
+    fifo = tmp_path / "hits.pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(open(fifo, "rb").read()), daemon=True)
+    reader.start()
+    result = ipr("check", FIXTURES / "declarations.csv", "-f", "jsonl", "-o", fifo, "--no-save", "-q")
+    reader.join(timeout=30)
+    assert result.exit_code == 0
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)  # still a pipe, not a file renamed over it
+    assert received and received[0].count(b'"recordation_id"') >= 10

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -72,6 +73,20 @@ def atomic_output(path: str | os.PathLike[str] | None) -> Iterator[TextIO]:
     if os.path.isdir(target):
         raise UsageError(f"--output {display} is a directory.", hint="Give a file name.")
     directory = os.path.dirname(target) or "."
+    try:
+        existing = os.stat(target)
+    except OSError:
+        existing = None
+    if existing is not None and not stat.S_ISREG(existing.st_mode):
+        # A device or a pipe (/dev/null, a FIFO, /dev/stdout) is written to, never
+        # replaced: renaming a file over /dev/null would break the whole system.
+        try:
+            special = open(target, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        except OSError as exc:
+            raise UsageError(f"Cannot write --output {display}: {exc.strerror or exc}.") from exc
+        with special:
+            yield special
+        return
     try:
         mode = os.stat(target).st_mode & 0o7777
     except FileNotFoundError:
