@@ -207,12 +207,13 @@ class StreamedTable:
         return [render(pieces) + " " * (width - used) for used, pieces in lines]
 
     def _cached(self, key: tuple, make: Callable[[], list[str]]) -> list[str]:
-        # Marks and reasons come back line after line: laid out once each.
+        # Marks, reasons and descriptions come back line after line: laid out once each.
         lines = self._cache.get(key)
         if lines is None:
             lines = make()
-            if len(self._cache) < 20_000:
-                self._cache[key] = lines
+            if len(self._cache) >= 50_000:  # bounded: start again rather than grow
+                self._cache.clear()
+            self._cache[key] = lines
         return lines
 
     def add(self, hit: Hit, line: DeclarationLine) -> None:
@@ -230,16 +231,18 @@ class StreamedTable:
         score = self._cached(("score", hit.score, verdict), lambda: self._padded(
             [(w[2], [(str(hit.score).rjust(w[2]), None)]), (w[2], [(verdict.rjust(w[2]), _VERDICT.get(verdict))])],
             w[2]))
-        text = self._match_cell(hit, line, w[3])
+        other = getattr(line, hit.field, None) if hit.field != "description" else None
+        text = self._cached(("text", line.description, hit.field, other if isinstance(other, str) else None,
+                             hit.matched_text, hit.span), lambda: self._padded(self._match_cell(hit, line, w[3]), w[3]))
         reasons_w = w[4] if self.wide else w[3]
         reasons: list[str] = []
         for reason in hit.reasons:
             reasons += self._cached(("reason", reason, reasons_w), lambda: self._padded(
                 _styled_lines(printable(str(reason)), reasons_w, indent=2, first="• "), reasons_w))
         if self.wide:
-            cells = [self._padded(where, w[0]), mark, score, self._padded(text, w[3]), reasons]
+            cells = [self._padded(where, w[0]), mark, score, text, reasons]
         else:
-            cells = [self._padded(where, w[0]), mark, score, self._padded(text, w[3]) + reasons]
+            cells = [self._padded(where, w[0]), mark, score, text + reasons]
         self.rows.append(cells)
         self.count += 1
         if len(self.rows) >= CHUNK_ROWS:
