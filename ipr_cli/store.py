@@ -55,13 +55,15 @@ def default_path() -> Path:
 
 
 def legacy_default_path() -> Path:
-    """Where versions before 0.2 kept the default store: the configuration directory."""
-    try:
-        from typer._click.utils import get_app_dir
-    except ImportError:  # pragma: no cover - older Typer on plain Click
-        from click import get_app_dir
-
-    return Path(get_app_dir(APP_NAME)) / "ipr.db"
+    """Where versions before this one kept the default store: Click's application
+    directory, which is the configuration directory on Linux."""
+    if sys.platform.startswith("win"):
+        root = os.environ.get("APPDATA") or str(Path.home())
+        return Path(root) / APP_NAME / "ipr.db"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / APP_NAME / "ipr.db"
+    config = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(config) / APP_NAME / "ipr.db"
 
 
 def adopt_legacy_store() -> str | None:
