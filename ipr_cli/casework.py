@@ -24,7 +24,8 @@ _DECISION_ALIASES = {"fp": "false-positive", "false_positive": "false-positive",
 # The SPEC's hit object, in order; saved hits add hit_id and status (and a little more).
 SPEC_HIT_FIELDS = ("file", "row", "declaration_id", "item_no", "recordation_id", "mark", "holder",
                    "score", "verdict", "matched_text", "reasons")
-HIT_FIELDS = ("hit_id", "run_id", *SPEC_HIT_FIELDS, "status", "decided_at", "decided_by", "deadline")
+HIT_FIELDS = ("hit_id", "run_id", *SPEC_HIT_FIELDS, "status", "decided_at", "decided_by", "deadline", "runs_seen",
+              "last_seen_at")
 LINE_FIELDS = ("declaration_id", "item_no", "date", "importer", "origin", "hs_code", "description",
                "brand", "quantity", "value", "currency")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -53,7 +54,8 @@ def _run_dict(row) -> dict:
 def list_runs(store: Store, *, limit: int | None = None) -> list[dict]:
     """Runs, newest first, with how many of their hits are still open."""
     sql = (
-        "SELECT r.*, (SELECT COUNT(*) FROM hits h WHERE h.run_id = r.run_id AND h.status = 'open') AS open"
+        "SELECT r.*, (SELECT COUNT(*) FROM hit_runs s JOIN hits h ON h.hit_id = s.hit_id"
+        " WHERE s.run_id = r.run_id AND h.status = 'open') AS open"
         " FROM runs r ORDER BY r.started_at DESC, r.rowid DESC"
     )
     params: list = []
@@ -97,7 +99,8 @@ def get_run(store: Store, run: str) -> dict:
     with store.guard():
         row = store.conn.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
         statuses = dict(store.conn.execute(
-            "SELECT status, COUNT(*) FROM hits WHERE run_id = ? GROUP BY status", (run_id,)
+            "SELECT h.status, COUNT(*) FROM hit_runs s JOIN hits h ON h.hit_id = s.hit_id WHERE s.run_id = ?"
+            " GROUP BY h.status", (run_id,)
         ).fetchall())
     out = _run_dict(row)
     out["status_counts"] = {s: int(statuses.get(s, 0)) for s in STATUSES}
@@ -128,9 +131,14 @@ def hit_rows(store: Store, flt: HitFilter | None = None) -> Iterator[dict]:
     """Saved hits matching ``flt``, oldest run first, then file, row and score."""
     flt = flt or HitFilter()
     where, params = [], []
+    # With --run, a hit is shown as that run saw it (file, row, score); else as last seen.
+    sighting = "NULL AS seen_file, NULL AS seen_row, NULL AS seen_score, NULL AS seen_verdict"
+    join = ""
+    join_params: list = []
     if flt.run:
-        where.append("h.run_id = ?")
-        params.append(resolve_run(store, flt.run))
+        join = " JOIN hit_runs s ON s.hit_id = h.hit_id AND s.run_id = ?"
+        join_params.append(resolve_run(store, flt.run))
+        sighting = "s.file AS seen_file, s.row AS seen_row, s.score AS seen_score, s.verdict AS seen_verdict"
     if flt.status:
         status = _status(flt.status)
         if status == "decided":
@@ -163,12 +171,16 @@ def hit_rows(store: Store, flt: HitFilter | None = None) -> Iterator[dict]:
     if flt.hit_ids:
         where.append(f"h.hit_id IN ({', '.join('?' for _ in flt.hit_ids)})")
         params.extend(flt.hit_ids)
-    sql = "SELECT h.*, r.as_of AS run_as_of, r.started_at AS run_started_at FROM hits h JOIN runs r ON r.run_id = h.run_id"
+    sql = (
+        "SELECT h.*, r.as_of AS run_as_of, r.started_at AS run_started_at,"
+        " (SELECT COUNT(*) FROM hit_runs c WHERE c.hit_id = h.hit_id) AS runs_seen, "
+        + sighting + " FROM hits h JOIN runs r ON r.run_id = h.run_id" + join
+    )
     if where:
         sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY r.started_at, r.rowid, h.file, h.row, h.score DESC, h.hit_id"
     with store.guard():
-        cursor = store.conn.execute(sql, params)
+        cursor = store.conn.execute(sql, join_params + params)
         for row in cursor:
             yield hit_dict(row)
 
@@ -180,11 +192,15 @@ def hit_dict(row) -> dict:
     for name in SPEC_HIT_FIELDS:
         out[name] = r.get(name)
     out["reasons"] = json.loads(r.get("reasons") or "[]")
+    if r.get("seen_file") is not None:
+        out.update(file=r["seen_file"], row=r["seen_row"], score=r["seen_score"], verdict=r["seen_verdict"])
     out["status"] = r.get("status") or "open"
     out["decided_at"] = r.get("decided_at") or ""
     out["decided_by"] = r.get("decided_by") or ""
     out["decision_note"] = r.get("decision_note") or ""
     out["deadline"] = r.get("deadline") or ""
+    out["runs_seen"] = int(r.get("runs_seen") or 0)
+    out["last_seen_at"] = r.get("last_seen_at") or r.get("run_started_at") or ""
     out["jurisdiction"] = r.get("jurisdiction") or ""
     out["perishable"] = bool(r.get("perishable"))
     out["field"] = r.get("field") or "description"

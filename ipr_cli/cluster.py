@@ -73,7 +73,7 @@ def _matcher_for(payload: tuple[str, list[Recordation], ScreeningContext]):
 
 
 def screen_part(payload, part, as_of: dt.date, encoding: str | None, columns: dict | None,
-                strict: bool) -> tuple:
+                strict: bool, header_row: int | None = None) -> tuple:
     """Screen one partition on a worker: ``("ok", lines, flagged, problems)`` with
     ``flagged`` the ``(line, hits, withheld)`` of each line with hits or withheld hits,
     or ``("error", exit kind, message, hint)`` for bad input (an error crosses back as
@@ -86,7 +86,7 @@ def screen_part(payload, part, as_of: dt.date, encoding: str | None, columns: di
         screen = matcher.screen
         flagged = []
         with collections_rare(), DeclarationReader(part.source, encoding=encoding, columns=columns, strict=strict,
-                               part=part.part, row_offset=part.row_offset) as reader:
+                               part=part.part, row_offset=part.row_offset, header_row=header_row) as reader:
             for line in reader:
                 screening = screen(line, as_of)
                 if screening is not CLEAN:
@@ -211,6 +211,7 @@ def screen_on_cluster(
     progress: Callable[[str, int, int | None], None] | None = None,
     workers: int | None = None,
     matcher_hook: Callable | None = None,
+    header_row: int | None = None,
 ) -> Iterator[tuple[DeclarationLine, list[Hit]]]:
     """Yield ``(line, hits)`` for every flagged line, in file and row order, as
     :func:`screening.screen_files` does, the lines screened on the cluster at
@@ -230,13 +231,16 @@ def screen_on_cluster(
         probe(address)  # an unreachable scheduler is told before the inputs are read
     infos = []
     for path in files:
-        with DeclarationReader(path, encoding=encoding, columns=columns, strict=strict) as reader:
+        with DeclarationReader(path, encoding=encoding, columns=columns, strict=strict,
+                               header_row=header_row) as reader:
+            summary.warnings.extend(reader.warnings)
             infos.append((reader.encoding, reader.format, reader.bytes_total, reader))
     parts = plan(list(files), [i[0] for i in infos], [i[1] for i in infos], [i[2] for i in infos])
     client = connect(address, workers)
     try:
         yield from _run(client, files, parts, infos, recordations, context or ScreeningContext(), as_of,
-                        min_score, [i[0] for i in infos], columns, strict, summary, progress, matcher_hook)
+                        min_score, [i[0] for i in infos], columns, strict, summary, progress, matcher_hook,
+                        header_row)
     finally:
         cluster = getattr(client, "cluster", None) if address == "local" else None
         client.close()
@@ -246,7 +250,7 @@ def screen_on_cluster(
 
 
 def _run(client, files, parts, infos, recordations, context, as_of, min_score, encodings, columns, strict,
-         summary, progress, hook):
+         summary, progress, hook, header_row=None):
     from distributed import as_completed
 
     from . import __version__
@@ -256,7 +260,7 @@ def _run(client, files, parts, infos, recordations, context, as_of, min_score, e
     [payload] = client.scatter([(token, list(recordations), context, hook, __version__)], broadcast=True,
                                 hash=False)
     futures = [
-        client.submit(screen_part, payload, part, as_of, encodings[part.file_index], columns, strict,
+        client.submit(screen_part, payload, part, as_of, encodings[part.file_index], columns, strict, header_row,
                       key=f"ipr-screen-{token}-{i}", retries=RETRIES, pure=False)
         for i, part in enumerate(parts)
     ]

@@ -144,3 +144,94 @@ def m003(db: Database) -> None:
     db["decisions"].create_index(["hit_id"])
     db["allow"].create_index(["recordation_id", "importer"])
     db["deny"].create_index(["importer"])
+
+
+def line_key(declaration_id: str | None, item_no: str | None, file_sha256: str | None, row: int | None) -> str:
+    """What makes two flagged lines the same line across runs: the customs declaration
+    id and item when the line has an id, else the file's SHA-256 and the row in it."""
+    if (declaration_id or "").strip():
+        return f"decl:{declaration_id.strip()}/{(item_no or '').strip()}"
+    return f"file:{file_sha256 or ''}:{row}"
+
+
+@migrations(name="m015_hit_cases")
+def m015_hit_cases(db: Database) -> None:
+    # A hit is one case however many runs see its line: the runs that saw it go to
+    # hit_runs, and the duplicates earlier versions queued are merged into the oldest
+    # (keeping the latest decision and every decision's history).
+    import json
+
+    db["hits"].add_column("line_key", str)
+    db["hits"].add_column("last_seen_at", str)
+    db["hit_runs"].create(
+        {"hit_id": int, "run_id": str, "file": str, "row": int, "score": int, "verdict": str, "seen_at": str},
+        pk=("hit_id", "run_id"),
+        foreign_keys=[("hit_id", "hits", "hit_id"), ("run_id", "runs", "run_id")],
+    )
+    db["hit_runs"].create_index(["run_id"])
+    digests: dict[str, dict[str, str]] = {}
+    for run_id, files in db.execute("SELECT run_id, files FROM runs").fetchall():
+        try:
+            digests[run_id] = {f.get("path"): f.get("sha256") or "" for f in json.loads(files or "[]")}
+        except (ValueError, AttributeError):
+            digests[run_id] = {}
+    rows = db.execute(
+        "SELECT h.hit_id, h.run_id, h.file, h.row, h.declaration_id, h.item_no, h.recordation_id, h.score,"
+        " h.verdict, h.status, h.decided_at, r.started_at FROM hits h JOIN runs r ON r.run_id = h.run_id"
+        " ORDER BY r.started_at, r.rowid, h.hit_id"
+    ).fetchall()
+    cases: dict[tuple[str, str], list] = {}
+    for row in rows:
+        (hit_id, run_id, file, row_no, decl, item, rid, score, verdict, status, decided_at, started) = row
+        key = line_key(decl, item, digests.get(run_id, {}).get(file), row_no)
+        db.execute("UPDATE hits SET line_key = ?, last_seen_at = ? WHERE hit_id = ?", (key, started, hit_id))
+        db.execute(
+            "INSERT OR IGNORE INTO hit_runs (hit_id, run_id, file, row, score, verdict, seen_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)", (hit_id, run_id, file, row_no, score, verdict, started))
+        cases.setdefault((key, rid), []).append(row)
+    for same in cases.values():
+        if len(same) < 2:
+            continue
+        keep = same[0][0]
+        decided = [r for r in same if r[9] and r[9] != "open"]
+        latest = max(decided, key=lambda r: r[10] or "") if decided else None
+        for row in same[1:]:
+            gone = row[0]
+            db.execute("UPDATE OR IGNORE hit_runs SET hit_id = ? WHERE hit_id = ?", (keep, gone))
+            db.execute("DELETE FROM hit_runs WHERE hit_id = ?", (gone,))
+            db.execute("UPDATE decisions SET hit_id = ? WHERE hit_id = ?", (keep, gone))
+            db.execute("UPDATE allow SET from_hit = ? WHERE from_hit = ?", (keep, gone))
+        if latest is not None and latest[0] != keep:
+            db.execute(
+                "UPDATE hits SET (status, decided_at, decided_by, decision_note, jurisdiction, perishable, deadline)"
+                " = (SELECT status, decided_at, decided_by, decision_note, jurisdiction, perishable, deadline"
+                " FROM hits WHERE hit_id = ?) WHERE hit_id = ?", (latest[0], keep))
+        last = same[-1]
+        db.execute("UPDATE hits SET last_seen_at = ?, file = ?, row = ?, score = ?, verdict = ? WHERE hit_id = ?",
+                   (last[11], last[2], last[3], last[7], last[8], keep))
+        db.execute(
+            f"DELETE FROM hits WHERE hit_id IN ({', '.join('?' for _ in same[1:])})", [r[0] for r in same[1:]])
+    db["hits"].create_index(["line_key", "recordation_id"])
+
+
+@migrations(name="m015_datasette_types")
+def m015_datasette_types(db: Database) -> None:
+    # Browsable as typed data (Datasette, sqlite-utils): lists are JSON arrays in every
+    # table, min_unit_value is a number, and a hit links to its recordation.
+    import json
+
+    from .models import LIST_FIELDS
+
+    lists = sorted(LIST_FIELDS)
+    for row in db.execute(f"SELECT recordation_id, {', '.join(lists)} FROM recordations").fetchall():
+        values = []
+        for name, text in zip(lists, row[1:]):
+            items = [part.strip() for part in (text or "").split(";") if part.strip()]
+            if name == "nice_classes":
+                items = [int(i) if i.isdigit() else i for i in items]
+            values.append(json.dumps(items, ensure_ascii=False))
+        db.execute(f"UPDATE recordations SET {', '.join(f'{n} = ?' for n in lists)} WHERE recordation_id = ?",
+                   [*values, row[0]])
+    db.execute("UPDATE recordations SET min_unit_value = NULL WHERE TRIM(COALESCE(min_unit_value, '')) = ''")
+    db["recordations"].transform(types={"min_unit_value": float})
+    db["hits"].transform(add_foreign_keys=[("recordation_id", "recordations", "recordation_id")])

@@ -99,6 +99,13 @@ class Recordation:
             return False
         return on <= self.valid_until
 
+    def status_on(self, day: dt.date) -> str:
+        """The status as it stands on ``day``: an active recordation whose ``valid_until``
+        has passed is ``expired`` whatever the stored status says."""
+        if self.status is Status.ACTIVE and self.valid_until < day:
+            return Status.EXPIRED.value
+        return self.status.value
+
     def covers_hs(self, hs_code: str) -> bool:
         """True when ``hs_code`` falls under the HS scope (an empty scope covers all)."""
         scope = self.hs_scope

@@ -231,13 +231,18 @@ class ParquetHitWriter:
             ("item_no", pa.string()), ("recordation_id", pa.string()), ("mark", pa.string()),
             ("holder", pa.string()), ("score", pa.int64()), ("verdict", pa.string()),
             ("matched_text", pa.string()), ("reasons", pa.list_(pa.string())),
+            ("run_id", pa.string()), ("hit_id", pa.int64()),  # null with --no-save
         ])
         self.writer = pq.ParquetWriter(path, self.schema)
         self.pending: list[dict] = []
         self.hit_count = 0
 
-    def write(self, hit, line) -> None:
-        self.pending.append(hit.to_dict())
+    def write(self, hit, line, ids: dict | None = None) -> None:
+        """``ids``: the saved run's ``run_id`` and ``hit_id``, as JSON hits carry them."""
+        row = hit.to_dict()
+        if ids:
+            row.update(ids)
+        self.pending.append(row)
         self.hit_count += 1
         if len(self.pending) >= self.BATCH:
             self._flush()

@@ -269,6 +269,15 @@ def _parse_date(text: str) -> dt.date:
 _NONZERO_DIGITS = "123456789"
 # Ends a description cut to MATCH_CHARS.
 CUT_MARK = " …"
+_EXCEL_SERIAL = re.compile(r"[1-9]\d{4}(?:\.0+)?")
+
+
+def _excel_serial_date(text: str) -> dt.date | None:
+    """A spreadsheet date stored as a plain day number (a cell without a date format):
+    ``46328`` is 2026-11-02.  Only five-digit numbers (1927 to 2173) are read so."""
+    if not _EXCEL_SERIAL.fullmatch(text):
+        return None
+    return dt.date(1899, 12, 30) + dt.timedelta(days=int(float(text)))
 
 
 def _plain_number(text: str) -> bool:
@@ -921,14 +930,31 @@ class _JsonArrayFormat(_Format):
         yield from self._gen
 
 
+HEADER_SCAN_ROWS = 20  # an XLSX header may sit under title rows: look this far for it
+_MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ch - 64)
+    return n
+
+
 class _XlsxFormat(_Format):
+    """The first sheet.  The header is the row given by ``header_row`` (1-based, as the
+    spreadsheet numbers it), else the first of the first rows that ``is_header`` accepts
+    (title rows above it are skipped), else the first non-empty row.  A merged cell's
+    value fills every cell of the merge (a declaration id merged over its items)."""
+
     keyed = False
     name = "xlsx"
 
-    def __init__(self, op: _Opened) -> None:
+    def __init__(self, op: _Opened, header_row: int | None = None, is_header: Any = None) -> None:
         super().__init__(op)
         self._estimate: int | None = None
         self._done = False
+        self._buffered: list[tuple[int, tuple]] = []
         try:
             import openpyxl
 
@@ -952,19 +978,14 @@ class _XlsxFormat(_Format):
                 self._estimate = ws.max_row if ws.max_row and ws.max_row > 1 else None
             except Exception:  # noqa: BLE001 - only a progress estimate
                 self._estimate = None
+            self._merges = self._merged_cells(ws)
             ws.reset_dimensions()  # the stored dimensions may lie; read every row
-            self._rows = ws.iter_rows(values_only=True)
+            self._rows = enumerate(ws.iter_rows(values_only=True), start=1)
             self._header_at = 0
             self.headers = []
-            for index, values in enumerate(self._rows, start=1):
-                cells = [_cell_text(v).strip() for v in values]
-                if any(cells):
-                    while cells and not cells[-1]:
-                        cells.pop()
-                    self.headers = cells
-                    self._header_at = index
-                    break
+            self._find_header(header_row, is_header)
         except InputError:
+            self.close()
             raise
         except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds on bad files
             self.close()
@@ -972,7 +993,89 @@ class _XlsxFormat(_Format):
                              hint="open it in a spreadsheet and save it again as .xlsx or .csv") from None
         if not self.headers:
             self.close()
+            if header_row:
+                raise InputError(f"{self.shown}: row {header_row} of the first sheet is empty",
+                                 hint="--header-row names the spreadsheet row that holds the column names")
             raise InputError(f"{self.shown}: the first sheet is empty")
+
+    def _merged_cells(self, ws: Any) -> dict[int, list[tuple[int, int, int, int]]]:
+        """Sheet row → merges that cover cells of it below or right of their top-left cell,
+        as (first column, last column, top row, left column), 1-based."""
+        out: dict[int, list[tuple[int, int, int, int]]] = {}
+        try:
+            source = ws._get_source()  # the sheet's XML; mergeCells follow the cell data
+        except Exception:  # noqa: BLE001 - no merges known: cells read as stored
+            return out
+        tail = b""
+        with source:
+            while chunk := source.read(1 << 20):
+                data = tail + chunk
+                for m in _MERGE_REF.finditer(data):
+                    c1, r1 = _column_number(m[1]), int(m[2])
+                    c2, r2 = (_column_number(m[3]), int(m[4])) if m[3] else (c1, r1)
+                    if (r2 - r1 + 1) * (c2 - c1 + 1) > 100_000:
+                        continue  # a whole-sheet merge is layout, not data
+                    for r in range(r1, r2 + 1):
+                        out.setdefault(r, []).append((c1, c2, r1, c1))
+                tail = data[-200:]
+        # A merge seen in two chunks (across the tail) is listed twice: harmless.
+        return out
+
+    def _next(self) -> tuple[int, tuple] | None:
+        if self._buffered:
+            return self._buffered.pop(0)
+        for index, values in self._rows:
+            return index, self._fill(index, values)
+        return None
+
+    def _fill(self, index: int, values: tuple) -> tuple:
+        merges = self._merges.get(index)
+        if merges:
+            self._tops = getattr(self, "_tops", {})
+            cells = list(values)
+            for c1, c2, top, left in merges:
+                if index == top:
+                    self._tops[(top, left)] = cells[left - 1] if left <= len(cells) else None
+                    continue
+                value = self._tops.get((top, left))
+                if len(cells) < c2:
+                    cells.extend([None] * (c2 - len(cells)))
+                for c in range(c1, c2 + 1):
+                    if cells[c - 1] in (None, ""):
+                        cells[c - 1] = value
+            return tuple(cells)
+        return values
+
+    def _find_header(self, header_row: int | None, is_header: Any) -> None:
+        seen: list[tuple[int, list[str]]] = []
+        while True:
+            item = self._next()
+            if item is None:
+                break
+            index, values = item
+            cells = [_cell_text(v).strip() for v in values]
+            while cells and not cells[-1]:
+                cells.pop()
+            if header_row:
+                if index == header_row:
+                    self.headers, self._header_at = cells, index
+                    return
+                continue
+            if not any(cells):
+                continue
+            seen.append((index, cells))
+            if is_header is None or is_header(cells):
+                self.headers, self._header_at = cells, index
+                # Rows read past a title row are data again after this header.
+                return
+            if len(seen) >= HEADER_SCAN_ROWS:
+                break
+        if seen and not header_row:
+            # No row looks like a header: the first non-empty one is named in the error.
+            index, cells = seen[0]
+            self.headers, self._header_at = cells, index
+            rest = [(i, c) for i, c in seen[1:]]
+            self._pending_rows = rest
 
     @property
     def bytes_read(self) -> int:
@@ -981,10 +1084,20 @@ class _XlsxFormat(_Format):
     def rows(self) -> Iterator[tuple[int, Any]]:
         width = len(self.headers)
         row = 0
+        pending = getattr(self, "_pending_rows", [])
         try:
-            for values in self._rows:
-                row += 1
-                self.row_at = self._header_at + row
+            while True:
+                if pending:
+                    index, texts = pending.pop(0)
+                    values: Any = texts
+                else:
+                    item = self._next()
+                    if item is None:
+                        break
+                    index, values = item
+                # Row numbers count sheet rows below the header (blank ones too).
+                row = index - self._header_at
+                self.row_at = index
                 if self.row_at > XLSX_MAX_ROWS:  # (gaps between rows count: openpyxl fills them in)
                     raise InputError(f"{self.shown}: more than {XLSX_MAX_ROWS:,} rows, the most a sheet holds",
                                      hint="split the file, or save it as CSV")
@@ -1106,32 +1219,37 @@ _JSONL_EXT = (".jsonl", ".ndjson")
 _CSV_EXT = (".csv", ".tsv", ".txt", ".tab")
 
 
-def _open_format(path: str, encoding: str | None, part: Any = None) -> _Format:
+def _open_format(path: str, encoding: str | None, part: Any = None, header_row: int | None = None,
+                 is_header: Any = None) -> _Format:
     """Open ``path`` and pick its format; raises InputError for an unusable file.
 
     ``part`` (see partitions.py): a list of Parquet row groups, or a ``(header_end,
-    start, end)`` byte range of a CSV file read as the header then those bytes."""
+    start, end)`` byte range of a CSV file read as the header then those bytes.
+    ``header_row`` and ``is_header`` place the header of an XLSX sheet."""
     from . import parquet_io
 
     if parquet_io.is_parquet(path):
         return parquet_io.ParquetFormat(path, groups=part)  # type: ignore[return-value]
     op = _open_range(path, part) if part is not None else _open(path)
     try:
-        return _detect(op, encoding)
+        return _detect(op, encoding, header_row, is_header)
     except BaseException:
         if op.owned:
             op.f.close()
         raise
 
 
-def _detect(op: _Opened, encoding: str | None) -> _Format:
+def _detect(op: _Opened, encoding: str | None, header_row: int | None = None, is_header: Any = None) -> _Format:
     shown = _display(op.path)
     ext = os.path.splitext(op.path)[1].lower() if op.path != _STDIN else ""
     sample = op.sample
     if sample.startswith(b"PK\x03\x04") or ext in _XLSX_EXT:
         if not sample.startswith(b"PK"):
             raise InputError(f"{shown}: not a valid XLSX file (no ZIP header)")
-        return _XlsxFormat(op)
+        return _XlsxFormat(op, header_row, is_header)
+    if header_row:
+        raise UsageError(f"--header-row applies to XLSX files; {shown} is not one",
+                         hint="a CSV or JSON file's header is its first non-blank row")
     if sample.startswith(b"\xd0\xcf\x11\xe0"):
         raise InputError(f"{shown}: an old Excel .xls file; these are not supported",
                          hint="save it as .xlsx or .csv")
@@ -1186,6 +1304,57 @@ def _resolve_columns(shown: str, headers: list[str], columns: dict[str, str] | N
     return result
 
 
+# What screening loses without a field: named in the warning about a look-alike column.
+_FIELD_ROLE = {
+    "currency": "the price rule (unit value below the genuine minimum) is off",
+    "value": "the price rule (unit value below the genuine minimum) is off",
+    "quantity": "the price rule (unit value below the genuine minimum) is off",
+    "origin": "the origin rule (origin outside the authorized origins) is off",
+    "importer": "authorized importers and the allow and deny lists cannot apply",
+    "hs_code": "the HS scope of recordations cannot be checked",
+    "date": "validity is judged on --as-of (default: today) instead of each line's date",
+    "brand": "the declared brand is not screened",
+    "declaration_id": "hits cannot be told apart by declaration id across files",
+    "item_no": "hits cannot be told apart by item across files",
+}
+
+
+def _looks_like(header: str) -> str | None:
+    """The field an unrecognised header probably means (``Curr`` → currency), or None."""
+    key = _compact(header)
+    if len(key) < 3:
+        return None
+    best: tuple[float, str] | None = None
+    from rapidfuzz import fuzz
+
+    for name, (field, _rank) in _HEADER_INDEX.items():
+        if not name.isascii() or len(name) < 3:
+            continue
+        if name.startswith(key) or (key.startswith(name) and len(name) >= 4):
+            score = 100.0
+        else:
+            score = fuzz.ratio(key, name)
+        if score >= 85 and (best is None or score > best[0]):
+            best = (score, field)
+    return best[1] if best else None
+
+
+def _column_warnings(shown: str, headers: list[str], index: dict[str, int]) -> list[str]:
+    """One warning per unrecognised column that looks like a field the file lacks."""
+    used = set(index.values())
+    out = []
+    for i, header in enumerate(headers):
+        if i in used or not header.strip():
+            continue
+        field = _looks_like(header)
+        if field is None or field in index or field == "description":
+            continue
+        role = _FIELD_ROLE.get(field, f"the {field} field is left empty")
+        out.append(f"{shown}: column {_printable(header)[:60]!r} is not recognised but looks like {field}; "
+                   f"without a {field} column {role}. To use it, give --columns {field}={_printable(header)[:60]!r}")
+    return out
+
+
 def _find_header(headers: list[str], wanted: str) -> int | None:
     for index, header in enumerate(headers):
         if header == wanted.strip():
@@ -1226,6 +1395,7 @@ class DeclarationReader:
         strict: bool = False,
         part: Any = None,
         row_offset: int = 0,
+        header_row: int | None = None,
     ) -> None:
         path = os.fspath(path)
         self.file = path
@@ -1233,6 +1403,7 @@ class DeclarationReader:
         self.problems: list[RowProblem] = []  # the first PROBLEMS_KEPT
         self.problem_count = 0  # all of them
         self.problem_rows = 0  # rows with at least one
+        self.warnings: list[str] = []
         self._skipped = 0
         self._problem_row = -1
         self.lines_read = 0
@@ -1240,7 +1411,7 @@ class DeclarationReader:
         # part, row_offset: one partition of the file (see partitions.py), its rows
         # numbered as in the whole file.
         self._row_offset = row_offset
-        self._format = _open_format(path, encoding, part)
+        self._format = _open_format(path, encoding, part, header_row, self._is_header)
         self.bytes_total: int | None = self._format.op.size
         try:
             self.headers = list(self._format.headers)
@@ -1248,6 +1419,7 @@ class DeclarationReader:
                 self._index: dict[str, int] = {}  # no object at all: zero lines
             else:
                 self._index = _resolve_columns(_display(path), self.headers, self._columns)
+                self.warnings = _column_warnings(_display(path), self.headers, self._index)
             if hasattr(self._format, "use_columns"):
                 self._format.use_columns(list(self._index.values()))
         except BaseException:
@@ -1257,6 +1429,17 @@ class DeclarationReader:
         self._dates: dict[str, dt.date] = {}
         self._numbers: dict[str, Decimal] = {}
         self._started = False
+
+    def _is_header(self, cells: list[str]) -> bool:
+        """True for a row that names the description column (a title row does not)."""
+        wanted = self._columns.get("description")
+        for cell in cells:
+            if wanted is not None:
+                if cell == wanted.strip() or _compact(cell) == _compact(wanted):
+                    return True
+            elif (hit := _HEADER_INDEX.get(_compact(cell))) is not None and hit[0] == "description":
+                return True
+        return False
 
     @property
     def format(self) -> str:
@@ -1322,9 +1505,9 @@ class DeclarationReader:
         return self._lines()
 
     # -- reading
-    def _problem(self, row: int, field: str, message: str, skipped: bool = True) -> None:
+    def _problem(self, row: int, field: str, message: str, skipped: bool = True, malformed: bool = True) -> None:
         problem = RowProblem(self.file, row, field, message, skipped)
-        if self.strict:
+        if self.strict and malformed:
             raise InputError(str(problem), hint="fix the row, or run without --strict to skip it")
         self.problem_count += 1
         if row != self._problem_row:  # (a row's problems come one after another)
@@ -1365,6 +1548,11 @@ class DeclarationReader:
                     self._problem(row, "", _NOT_UNICODE if keyed else "undecodable bytes (not valid in this encoding)")
                     continue
                 line = make_line(row, *values)
+                if not line.description:
+                    # Nothing to screen: a totals, subtotal or note row.  Skipped and
+                    # counted (also with --strict: the row is not malformed).
+                    self._problem(row, "description", "no description; row skipped", malformed=False)
+                    continue
                 self.lines_read += 1
                 yield line
         finally:
@@ -1415,7 +1603,8 @@ class DeclarationReader:
             date = self._dates.get(date_text)  # a batch holds a few distinct dates
             if date is None:
                 try:
-                    date = _parse_date(date_text)
+                    date = _excel_serial_date(date_text) if self._format.name == "xlsx" else None
+                    date = date or _parse_date(date_text)
                     if len(self._dates) < 1000:
                         self._dates[date_text] = date
                 except ValueError as exc:
@@ -1488,11 +1677,36 @@ def read_records(path: str, encoding: str | None = None) -> Iterator[tuple[int, 
                 fmt.close()
                 raise InputError(f"{shown}: columns {seen[key]!r} and {header!r} both mean {key}")
             seen[key] = header
+        _check_record_columns(fmt, shown, keys, fmt.headers)
     return _records(fmt, shown, keys)
+
+
+_RECORD_REQUIRED = ("recordation_id", "mark", "holder", "valid_until")
+
+
+def _check_record_columns(fmt: _Format, shown: str, keys: list[str], names: list[str], *, none_only: bool = False) -> None:
+    """A file without the required recordation columns is not a recordation file: say
+    so once, rather than once for every row."""
+    missing = [k for k in _RECORD_REQUIRED if k not in keys]
+    # Plainly another kind of file: no recordation_id column (a CSV, XLSX), or none of
+    # the required keys (a JSON record).  A file missing only some is told row by row.
+    if not missing or "recordation_id" not in missing or (none_only and len(missing) < len(_RECORD_REQUIRED)):
+        return
+    fmt.close()
+    looks = " (it looks like a declaration file)" if "description" in {
+        f for f, _ in (_HEADER_INDEX.get(_compact(n), ("", 0)) for n in names)} else ""
+    raise InputError(
+        f"{shown} is not a recordation file{looks}: its header has no {', '.join(missing)} column"
+        f"{'s' if len(missing) > 1 else ''} (found {_header_list(names)[8:] if names else 'no header row'}); "
+        "nothing was imported",
+        hint="a recordation file has the columns recordation_id, mark, holder and valid_until (see "
+        "`ipr recordation export` for the full format); declaration files are screened with `ipr check`",
+    )
 
 
 def _records(fmt: _Format, shown: str, keys: list[str]) -> Iterator[tuple[int, dict[str, str]]]:
     restore = None
+    first = True
     if fmt.name == "csv":
         from .cells import unneutralise_cell as restore
     try:
@@ -1502,6 +1716,9 @@ def _records(fmt: _Format, shown: str, keys: list[str]) -> Iterator[tuple[int, d
             out = dict.fromkeys(RECORDATION_FIELDS, "")
             if fmt.keyed:
                 items = [(_record_key(k), _json_scalar(v)) for k, v in cells.items()]
+                if first:  # the first record stands for the file's columns
+                    first = False
+                    _check_record_columns(fmt, shown, [k for k, _ in items], list(cells), none_only=True)
                 named = [k for k, _ in items if k]
                 if len(named) != len(set(named)):
                     dup = next(k for k in named if named.count(k) > 1)

@@ -4,6 +4,7 @@ validated :class:`~ipr_cli.models.Recordation` objects, naming every problem."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 
@@ -182,6 +183,14 @@ def from_store_row(row: Mapping[str, object]) -> Recordation:
     return from_store_rows([tuple(row.get(k) for k in RECORDATION_FIELDS)])[0]
 
 
+def _stored_number(value) -> Decimal | None:
+    """``min_unit_value`` as stored (a REAL since m015): ``30.0`` reads back as 30."""
+    if value in (None, ""):
+        return None
+    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value))
+    return number.quantize(Decimal(1)) if number == number.to_integral_value() else number.normalize()
+
+
 def from_store_rows(rows: Iterable[tuple]) -> list[Recordation]:
     """Rebuild recordations from stored rows of values in ``RECORDATION_FIELDS`` order.
 
@@ -197,10 +206,14 @@ def from_store_rows(rows: Iterable[tuple]) -> list[Recordation]:
             parsed = dates[value] = dt.date.fromisoformat(value)
         return parsed
 
-    def items(value: str) -> tuple[str, ...]:
+    def items(value) -> tuple[str, ...]:
+        # Stored as a JSON array (since m015); ``;``-text in stores not yet migrated.
         parsed = lists.get(value)
         if parsed is None:
-            parsed = tuple(split_list(value))
+            if value[:1] == "[":
+                parsed = tuple(str(v) for v in json.loads(value))
+            else:
+                parsed = tuple(split_list(value))
             if len(lists) < 10_000:
                 lists[value] = parsed
         return parsed
@@ -234,7 +247,7 @@ def from_store_rows(rows: Iterable[tuple]) -> list[Recordation]:
             status=statuses[v[status]] if v[status] else active,
             authorized_importers=items(v[importers] or ""),
             authorized_origins=items(v[origins] or ""),
-            min_unit_value=Decimal(str(v[floor])) if v[floor] not in (None, "") else None,
+            min_unit_value=_stored_number(v[floor]),
             currency=v[currency] or "",
             contact=v[contact] or "",
             notes=v[notes] or "",

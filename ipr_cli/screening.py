@@ -39,6 +39,7 @@ class Summary:
     problems: list[tuple[str, int, str, str]] = field(default_factory=list)  # the first few of each file
     problems_total: int = 0
     problem_rows: int = 0
+    warnings: list[str] = field(default_factory=list)  # about the files' columns, for the user
     duration_s: float = 0.0
 
     @property
@@ -74,6 +75,7 @@ def screen_files(
     workers: int | None = None,
     cache_dir: str | None = None,
     matcher_hook: Callable | None = None,
+    header_row: int | None = None,
 ) -> Iterator[tuple[DeclarationLine, list[Hit]]]:
     """Yield ``(line, hits)`` for every flagged line, in file and row order.
 
@@ -89,7 +91,9 @@ def screen_files(
     from .readers import DeclarationReader
 
     started = time.perf_counter()
-    readers = [DeclarationReader(path, encoding=encoding, columns=columns, strict=strict) for path in files]
+    readers = [DeclarationReader(path, encoding=encoding, columns=columns, strict=strict, header_row=header_row)
+               for path in files]
+    summary.warnings.extend(w for reader in readers for w in reader.warnings)
     batches = None
     with collections_rare(), unfrozen_after():  # millions of objects, no reference cycles: see gctuning
         try:

@@ -16,6 +16,7 @@ import os
 import secrets
 import stat
 import sqlite3
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ from sqlite_utils import Database
 from .errors import NotFoundError, StoreError, UsageError
 from .gctuning import cycle_collector_paused
 from .models import (
+    LIST_FIELDS,
     RECORDATION_FIELDS,
     DeclarationLine,
     DenyEntry,
@@ -33,6 +35,7 @@ from .models import (
     ScreeningContext,
     Suppression,
 )
+from .migrations import line_key
 from .recordations import from_store_row, from_store_rows
 
 APP_NAME = "ipr"
@@ -40,13 +43,57 @@ DEFAULT_BUSY_TIMEOUT = 5.0
 
 
 def default_path() -> Path:
-    """The per-user store location (used when neither --db nor IPR_DB is given)."""
+    """The per-user store location (used when neither --db nor IPR_DB is given): the
+    user's data directory ($XDG_DATA_HOME or ~/.local/share on Linux, Application
+    Support on macOS, %LOCALAPPDATA% on Windows)."""
     base = os.environ.get("XDG_DATA_HOME")
     if base:
         return Path(base) / APP_NAME / "ipr.db"
-    import click
+    if sys.platform.startswith("win"):
+        root = os.environ.get("LOCALAPPDATA") or os.environ.get("APPDATA") or str(Path.home())
+        return Path(root) / APP_NAME / "ipr.db"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / APP_NAME / "ipr.db"
+    return Path.home() / ".local" / "share" / APP_NAME / "ipr.db"
 
-    return Path(click.get_app_dir(APP_NAME)) / "ipr.db"
+
+def legacy_default_path() -> Path:
+    """Where versions before this one kept the default store: Click's application
+    directory, which is the configuration directory on Linux."""
+    if sys.platform.startswith("win"):
+        root = os.environ.get("APPDATA") or str(Path.home())
+        return Path(root) / APP_NAME / "ipr.db"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / APP_NAME / "ipr.db"
+    config = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(config) / APP_NAME / "ipr.db"
+
+
+def adopt_legacy_store() -> str | None:
+    """Move a store left at the old default location to the data directory (with its
+    WAL files), when none is there yet; return a notice for the user, or None."""
+    new, old = default_path(), legacy_default_path()
+    if new == old or new.exists() or not old.is_file():
+        return None
+    try:
+        # Everything into the database file first (the last connection to close removes
+        # the WAL), so that one rename moves the whole store.
+        conn = sqlite3.connect(str(old), timeout=busy_timeout())
+        try:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            conn.close()
+        new.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(old, new)
+        for suffix in ("-wal", "-shm"):
+            with contextlib.suppress(OSError):
+                Path(str(old) + suffix).unlink()
+    except sqlite3.Error as exc:
+        return f"Notice: the store at the old location {old} could not be moved ({exc}); give --db {old}."
+    except OSError as exc:
+        return (f"Notice: the store is still at the old location {old} (it could not be moved to {new}: "
+                f"{exc.strerror}); give --db {old} or move it there yourself.")
+    return f"Notice: the store moved from the old location {old} to the data directory: {new}."
 
 
 def resolve_path(option: str | None) -> Path:
@@ -116,7 +163,12 @@ def store_error(exc: sqlite3.Error, path: Path) -> StoreError:
             f"The store {path} is read-only here (its file or its directory may not be written). Nothing was changed.",
             hint="Run the command as the store's owner, or ask for write access to its directory.",
         )
-    if "malformed" in text or "not a database" in text or "corrupt" in text:
+    if "not a database" in text:
+        return StoreError(
+            f"{path} is not an ipr store (it is not an SQLite database).",
+            hint="Check --db / IPR_DB: `ipr db path` shows which file is used.",
+        )
+    if "malformed" in text or "corrupt" in text:
         return StoreError(
             f"The store {path} is damaged ({text}).",
             hint="Restore it from a backup (`ipr db path` shows where it is).",
@@ -255,17 +307,34 @@ class Store:
                     conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = FULL")
             store = cls(path, conn)
+            store._check_is_ipr_store()
             store._migrate()
         except sqlite3.Error as exc:
             raise store_error(exc, path) from exc
         return store
 
+    def _check_is_ipr_store(self) -> None:
+        """Refuse another application's database rather than add ipr's tables to it."""
+        tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if tables and not tables & {"recordations", "_sqlite_migrations"}:
+            self.conn.close()
+            raise StoreError(
+                f"{self.path} is not an ipr store (an SQLite database of another application).",
+                hint="Check --db / IPR_DB: `ipr db path` shows which file is used.",
+            )
+
     def _migrate(self) -> None:
         from .migrations import migrations
 
         if migrations.pending(self.db):
-            with self.write():
-                migrations.apply(self.db)
+            # Table rebuilds (adding a foreign key) need the checks off, which SQLite
+            # allows only outside a transaction; they are back on before any other write.
+            self.conn.execute("PRAGMA foreign_keys = OFF")
+            try:
+                with self.write():
+                    migrations.apply(self.db)
+            finally:
+                self.conn.execute("PRAGMA foreign_keys = ON")
 
     def check_writable(self) -> None:
         """Make sure a write would be let in now (the store is not busy, not read-only):
@@ -462,8 +531,9 @@ class Store:
         stamp = now()
         for rec in recordations:
             new = rec.to_record()
+            stored = to_store_row(rec)
             old_row = self.conn.execute(
-                "SELECT * FROM recordations WHERE recordation_id = ?", (rec.recordation_id,)
+                f"SELECT {columns} FROM recordations WHERE recordation_id = ?", (rec.recordation_id,)
             ).fetchone()
             if old_row is None:
                 result.added += 1
@@ -472,12 +542,13 @@ class Store:
                 self.conn.execute(
                     f"INSERT INTO recordations ({columns}, created_at, updated_at)"
                     f" VALUES ({marks}, ?, ?)",
-                    [new[k] for k in RECORDATION_FIELDS] + [stamp, stamp],
+                    [stored[k] for k in RECORDATION_FIELDS] + [stamp, stamp],
                 )
                 self.audit("add" if action == "import" else action, "recordation", rec.recordation_id, None, new, note)
                 continue
-            old = {k: old_row[k] or "" for k in RECORDATION_FIELDS}
-            if old == new:
+            before = dict(zip(RECORDATION_FIELDS, tuple(old_row)))
+            changed = [k for k in RECORDATION_FIELDS if before[k] != stored[k]]
+            if not changed:
                 result.unchanged += 1
                 continue
             result.updated += 1
@@ -486,9 +557,9 @@ class Store:
             sets = ", ".join(f"{k} = ?" for k in RECORDATION_FIELDS)
             self.conn.execute(
                 f"UPDATE recordations SET {sets}, updated_at = ? WHERE recordation_id = ?",
-                [new[k] for k in RECORDATION_FIELDS] + [stamp, rec.recordation_id],
+                [stored[k] for k in RECORDATION_FIELDS] + [stamp, rec.recordation_id],
             )
-            changed = [k for k in RECORDATION_FIELDS if old[k] != new[k]]
+            old = from_store_rows([tuple(old_row)])[0].to_record()
             self.audit(
                 "update" if action == "import" else action,
                 "recordation",
@@ -504,15 +575,45 @@ class Store:
     def remove(self, recordation_id: str, note: str = "") -> None:
         """Delete a recordation, keeping its last state in the audit trail (inside :meth:`write`)."""
         rec = self.get(recordation_id)
+        cases = self.conn.execute("SELECT COUNT(*) FROM hits WHERE recordation_id = ?", (recordation_id,)).fetchone()[0]
+        if cases:
+            from .errors import InputError
+
+            raise InputError(
+                f"Recordation {recordation_id} cannot be removed: {cases} saved hit(s) refer to it, "
+                "and their cases keep its id.",
+                hint=f"Suspend it instead (`ipr recordation suspend {recordation_id} --reason TEXT`): "
+                "lines are no longer screened against it.",
+            )
         self.conn.execute("DELETE FROM recordations WHERE recordation_id = ?", (recordation_id,))
         self.audit("remove", "recordation", recordation_id, rec.to_record(), None, note)
         self._bump_revision()
 
     # -- runs and hits -------------------------------------------------------------
 
-    def save_run(self, run: dict, hits: Iterable[tuple[Hit, DeclarationLine]]) -> list[int]:
-        """Store a finished run and its hits in one transaction; return the hit ids."""
+    def hit_planner(self) -> "HitPlanner":
+        """Hit ids for a run's hits before the run is saved (for output that names them)."""
+        return HitPlanner(self)
+
+    def save_run(
+        self,
+        run: dict,
+        hits: Iterable[tuple[Hit, DeclarationLine]],
+        planner: "HitPlanner | None" = None,
+    ) -> list[int]:
+        """Store a finished run and its hits in one transaction; return the hit ids.
+
+        A hit is a case, not a sighting: a line already flagged against the same
+        recordation in an earlier run (same declaration id and item, else same file
+        digest and row) links to that hit, whose status and decisions stay; the run is
+        added to the runs that saw it (``hit_runs``) and its score, reasons and line are
+        brought up to date.  ``planner`` (see :meth:`hit_planner`) gives the ids the
+        output already named; should another run have taken them meanwhile, the hits
+        get new ids and ``planner.renumbered`` is set.
+        """
+        digests = {f["path"]: f.get("sha256") or "" for f in run["files"]}
         ids: list[int] = []
+        stamp = run.get("finished_at") or now()
         with self.write():
             self.conn.execute(
                 "INSERT INTO runs (run_id, started_at, finished_at, user, as_of, files, options,"
@@ -522,20 +623,46 @@ class Store:
                 " :skipped, :duration_s)",
                 {**run, "files": json.dumps(run["files"]), "options": json.dumps(run["options"]), "user": current_user()},
             )
+            top = self.conn.execute("SELECT COALESCE(MAX(hit_id), 0) FROM hits").fetchone()[0]
+            keep_planned = planner is not None and top < planner.first_new
             for hit, line in hits:
-                cur = self.conn.execute(
-                    "INSERT INTO hits (run_id, file, row, declaration_id, item_no, recordation_id, mark, holder,"
-                    " score, verdict, matched_text, reasons, field, span_start, span_end, line, status)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open')",
-                    (
-                        run["run_id"], hit.file, hit.row, hit.declaration_id, hit.item_no, hit.recordation_id,
-                        hit.mark, hit.holder, hit.score, hit.verdict.value, hit.matched_text,
-                        json.dumps(list(hit.reasons), ensure_ascii=False), hit.field,
-                        hit.span[0] if hit.span else None, hit.span[1] if hit.span else None,
-                        json.dumps(line_record(line), ensure_ascii=False),
-                    ),
+                planned = planner.planned.get(id(hit)) if planner is not None else None
+                key = planned[0] if planned else line_key(hit.declaration_id, hit.item_no, digests.get(hit.file), hit.row)
+                values = (
+                    hit.file, hit.row, hit.declaration_id, hit.item_no, hit.mark, hit.holder, hit.score,
+                    hit.verdict.value, hit.matched_text, json.dumps(list(hit.reasons), ensure_ascii=False), hit.field,
+                    hit.span[0] if hit.span else None, hit.span[1] if hit.span else None,
+                    json.dumps(line_record(line), ensure_ascii=False),
                 )
-                ids.append(int(cur.lastrowid))
+                existing = self.conn.execute(
+                    "SELECT hit_id FROM hits WHERE line_key = ? AND recordation_id = ?", (key, hit.recordation_id)
+                ).fetchone()
+                if existing is not None:
+                    hit_id = int(existing[0])
+                    self.conn.execute(
+                        "UPDATE hits SET file = ?, row = ?, declaration_id = ?, item_no = ?, mark = ?, holder = ?,"
+                        " score = ?, verdict = ?, matched_text = ?, reasons = ?, field = ?, span_start = ?,"
+                        " span_end = ?, line = ?, last_seen_at = ? WHERE hit_id = ?",
+                        (*values, stamp, hit_id),
+                    )
+                else:
+                    wanted = planned[1] if planned and keep_planned else None
+                    cur = self.conn.execute(
+                        "INSERT INTO hits (hit_id, run_id, file, row, declaration_id, item_no, mark, holder,"
+                        " score, verdict, matched_text, reasons, field, span_start, span_end, line, recordation_id,"
+                        " line_key, last_seen_at, status)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open')",
+                        (wanted, run["run_id"], *values, hit.recordation_id, key, stamp),
+                    )
+                    hit_id = int(cur.lastrowid)
+                if planner is not None and planned and planned[1] != hit_id:
+                    planner.renumbered = True
+                self.conn.execute(
+                    "INSERT OR REPLACE INTO hit_runs (hit_id, run_id, file, row, score, verdict, seen_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (hit_id, run["run_id"], hit.file, hit.row, hit.score, hit.verdict.value, stamp),
+                )
+                ids.append(hit_id)
         return ids
 
     def allow_entries(self) -> list[Suppression]:
@@ -582,8 +709,12 @@ def stored_value_problem(row: dict) -> tuple[str, str] | None:
     if status not in (None, "") and status not in {s.value for s in Status}:
         return "status", f"{status!r} is not active, suspended or expired"
     nice = str(row.get("nice_classes") or "")
-    for part in (p.strip() for p in nice.split(";")):
-        if part and not part.isdigit():
+    try:  # a JSON array (lists are stored so), or ;-separated text in a store not yet migrated
+        parts = [str(p).strip() for p in json.loads(nice)] if nice.startswith("[") else nice.split(";")
+    except (ValueError, TypeError):
+        parts = [nice]
+    for part in parts:
+        if part and not (part.isascii() and part.isdigit()):
             return "nice_classes", f"{nice!r} is not a list of class numbers"
     floor = row.get("min_unit_value")
     if floor not in (None, ""):
@@ -593,6 +724,70 @@ def stored_value_problem(row: dict) -> tuple[str, str] | None:
         except (InvalidOperation, ValueError):
             return "min_unit_value", f"{floor!r} is not a number"
     return None
+class HitPlanner:
+    """Hit ids for a run's hits as they are found, so that streamed output can name them.
+
+    A line already flagged against the same recordation keeps its hit's id; a new case
+    gets the next free id (checked again when the run is saved: see ``Store.save_run``).
+    File digests are taken when a line without a declaration id first needs one.
+    """
+
+    def __init__(self, store: "Store") -> None:
+        self.store = store
+        with store.guard():
+            self.first_new = int(store.conn.execute("SELECT COALESCE(MAX(hit_id), 0) FROM hits").fetchone()[0]) + 1
+        self.next_id = self.first_new
+        self.planned: dict[int, tuple[str, int]] = {}  # id(hit) -> (line key, hit id)
+        self._cases: dict[tuple[str, str], int] = {}
+        self._digests: dict[str, str] = {}
+        self._hits: list[Hit] = []  # keeps every planned hit alive, so id(hit) stays unique
+        self.renumbered = False
+
+    def _digest(self, path: str) -> str:
+        if path not in self._digests:
+            digest = ""
+            if path != "-" and os.path.isfile(path):
+                import hashlib
+
+                h = hashlib.sha256()
+                with open(path, "rb") as f:
+                    for block in iter(lambda: f.read(1 << 20), b""):
+                        h.update(block)
+                digest = h.hexdigest()
+            self._digests[path] = digest
+        return self._digests[path]
+
+    def assign(self, hit: Hit, line: DeclarationLine) -> int:
+        """The id ``hit`` has (or will have) in the store."""
+        if hit.declaration_id.strip():
+            key = line_key(hit.declaration_id, hit.item_no, None, hit.row)
+        else:
+            key = line_key("", "", self._digest(hit.file), hit.row)
+        case = (key, hit.recordation_id)
+        hit_id = self._cases.get(case)
+        if hit_id is None:
+            with self.store.guard():
+                row = self.store.conn.execute(
+                    "SELECT hit_id FROM hits WHERE line_key = ? AND recordation_id = ?", case
+                ).fetchone()
+            if row is not None:
+                hit_id = int(row[0])
+            else:
+                hit_id = self.next_id
+                self.next_id += 1
+            self._cases[case] = hit_id
+        self.planned[id(hit)] = (key, hit_id)
+        self._hits.append(hit)
+        return hit_id
+
+
+def to_store_row(rec: Recordation) -> dict:
+    """A recordation as stored: lists as JSON arrays, ``min_unit_value`` a number."""
+    out: dict = rec.to_record()
+    for name in LIST_FIELDS:
+        out[name] = json.dumps(list(getattr(rec, name)), ensure_ascii=False)
+    out["min_unit_value"] = float(rec.min_unit_value) if rec.min_unit_value is not None else None
+    return out
 
 
 def line_record(line: DeclarationLine) -> dict:

@@ -309,9 +309,25 @@ def test_allow_from_a_second_false_positive_reuses_the_entry(ipr, db_path):
     assert len(as_json(ipr("allow", "list", "--format", "json"))) == 1
 
 
-def test_hits_show_when_the_recordation_was_removed(ipr, db_path):
+def test_a_recordation_with_cases_is_not_removed_but_can_be_suspended(ipr, db_path):
     ids = standard_run(db_path)
-    assert ipr("recordation", "remove", APPLE, "--yes").exit_code == 0
+    refused = ipr("recordation", "remove", APPLE, "--yes")
+    assert refused.exit_code == 2
+    assert "1 saved hit(s) refer to it" in refused.stderr and "recordation suspend" in refused.stderr
+    assert ipr("recordation", "show", APPLE).exit_code == 0
+    shown = ipr("hits", "show", str(ids[3]))
+    assert shown.exit_code == 0 and APPLE in shown.stdout
+
+
+def test_hits_show_when_the_recordation_is_gone(ipr, db_path):
+    # Stores from before the foreign key may hold hits of a removed recordation.
+    ids = standard_run(db_path)
+    import sqlite3
+
+    conn = sqlite3.connect(db_path)
+    conn.execute("DELETE FROM recordations WHERE recordation_id = ?", (APPLE,))
+    conn.commit()
+    conn.close()
     shown = ipr("hits", "show", str(ids[3]))
     assert shown.exit_code == 0 and "no longer in the store" in shown.stdout
 
@@ -458,7 +474,7 @@ def test_hits_export_for_one_holder(ipr, db_path, tmp_path):
     result = ipr("hits", "export", "--holder", "nike innovate c.v.", "--output", str(out))
     assert result.exit_code == 0 and "1 hit(s) for Nike Innovate C.V." in result.stderr
     lines = out.read_text(encoding="utf-8").splitlines()
-    assert lines[0].startswith("hit_id,run_id,status") and len(lines) == 2
+    assert lines[0].startswith("\ufeffhit_id,run_id,status") and len(lines) == 2  # a BOM: written to a file
     assert "KR7001001" in lines[1] and "N1KE SPORT SHOES MENS" in lines[1]
     redacted = as_json(ipr("hits", "export", "--holder", "Nike", "--redact-importer", "--format", "json",
                            "--status", "all"))

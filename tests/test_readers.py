@@ -828,7 +828,7 @@ def test_read_records_bad_input(tmp_path):
     with pytest.raises(InputError, match=r"bad\.jsonl, row 2: not valid JSON"):
         list(read_records(str(bad)))
     ragged = tmp_path / "ragged.csv"
-    ragged.write_text("recordation_id,mark\nR1,A\nR2\n", encoding="utf-8")
+    ragged.write_text("recordation_id,mark,holder,valid_until\nR1,A,H,2030-01-01\nR2\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"ragged\.csv, row 2"):
         list(read_records(str(ragged)))
     dup = tmp_path / "dup.csv"

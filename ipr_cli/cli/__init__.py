@@ -11,10 +11,11 @@ from typing import Optional
 import typer
 
 from .. import __version__
-from .common import new_app, state
+from .common import new_app, readable_metavars, state
 
 app = new_app(
-    "Screen customs import declarations against recorded trademarks.\n\n"
+    add_completion=True,
+    help="Screen customs import declarations against recorded trademarks.\n\n"
     "Liaisons keep recordations with `ipr recordation`; officers screen files with "
     "`ipr check` and decide on hits.",
     epilog="Example: ipr recordation import marks.csv && ipr check declarations.csv",
@@ -75,6 +76,7 @@ def _register() -> None:
     from . import check as check_cmd
 
     app.command("check")(check_cmd.check)
+    readable_metavars(app)
 
 
 _register()

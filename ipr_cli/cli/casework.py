@@ -9,12 +9,17 @@ from typing import Optional
 
 import typer
 
-from .common import check_format, err_console, new_app, open_store
+from .common import BOM_HELP, check_format, err_console, new_app, open_store, write_bom
 
-runs_app = new_app("Screening runs recorded by `ipr check`: what was screened, when, and what it found.")
-hits_app = new_app("Flagged lines saved by `ipr check`: list, show one, export for a rights holder.")
-allow_app = new_app("Known genuine channels: lines of these importers (and origins) are not flagged.")
-deny_app = new_app("Known infringers: lines of these importers weigh more, with the reason named.")
+runs_app = new_app("Screening runs recorded by `ipr check`: what was screened, when, and what it found.",
+                   epilog="Example: ipr runs list --limit 5 && ipr runs show latest")
+hits_app = new_app("Flagged lines saved by `ipr check`: list, show one, export for a rights holder.",
+                   epilog="Example: ipr hits list --status open && ipr hits show 17")
+allow_app = new_app("Known genuine channels: lines of these importers (and origins) are not flagged.",
+                    epilog="Example: ipr allow add --recordation KCS-TM-2021-000101 --importer KR7006006 "
+                    "--reason 'licensee'")
+deny_app = new_app("Known infringers: lines of these importers weigh more, with the reason named.",
+                   epilog="Example: ipr deny add --importer KR7001001 --reason 'seizure 2025-118'")
 
 
 def _say(message: str) -> None:
@@ -101,10 +106,22 @@ def runs_show(
 
 # -- hits --------------------------------------------------------------------------------
 
-# Table headings for the stored fields of a hit.
-HIT_TABLE = {"hit": "hit_id", "line": "line", "mark": "mark",
-             "matched": "matched_text", "score": "score", "verdict": "verdict", "status": "status",
-             "deadline": "deadline"}
+# Table columns of `hits list`.  Two values share a cell where that keeps a row within
+# 80 columns without cutting a word: the mark and the matched text, score and verdict,
+# the status and a hold's deadline.
+HIT_TABLE = ["hit", "line", "mark / matched", "score", "status", "seen in"]
+
+
+def _hit_table_row(h: dict) -> dict:
+    runs = h["runs_seen"]
+    return {
+        "hit": h["hit_id"],
+        "line": f"{_basename(h['file'])}:{h['row']}",
+        "mark / matched": f"{h['mark']} / {h['matched_text']}" if h["matched_text"] != h["mark"] else h["mark"],
+        "score": f"{h['score']} {h['verdict']}",
+        "status": [h["status"], f"due {h['deadline']}"] if h["deadline"] else h["status"],
+        "seen in": f"{runs} run" + ("" if runs == 1 else "s"),
+    }
 
 
 def _filter(run, status, holder, recordation, verdict, since, until):
@@ -137,14 +154,8 @@ def hits_list(
     with open_store() as store:
         rows = hit_rows(store, flt)
         if fmt == "table":
-            rows = (
-                {
-                    **{label: h.get(key) for label, key in HIT_TABLE.items()},
-                    "line": f"{_basename(h['file'])}:{h['row']}",
-                }
-                for h in rows
-            )
-            columns = list(HIT_TABLE)
+            rows = [_hit_table_row(h) for h in rows]
+            columns = HIT_TABLE
         else:
             columns = list(HIT_FIELDS)
         write_rows(rows, fmt, sys.stdout, columns=columns, title="Hits")
@@ -284,6 +295,7 @@ def hits_export(
     redact_importer: bool = typer.Option(False, "--redact-importer", help="Withhold the importer (jurisdictions that disclose it only later)."),
     fmt: str = typer.Option("csv", "--format", "-f", help="csv or json."),
     output: Optional[str] = typer.Option(None, "--output", "-o", help="Write here (atomically) instead of stdout."),
+    bom: Optional[bool] = typer.Option(None, "--bom/--no-bom", help=BOM_HELP),
 ) -> None:
     """Write the notification data for one rights holder: the goods held against their marks.
 
@@ -303,6 +315,7 @@ def hits_export(
                       out, ensure_ascii=False, indent=2, default=str)
             out.write("\n")
         else:
+            write_bom(out, fmt, bom, output)
             write_rows(rows, "csv", out, columns=list(EXPORT_FIELDS))
     _say(f"{len(rows)} hit(s) for {name}" + (f" written to {output}." if output not in (None, "-") else "."))
 
@@ -375,7 +388,7 @@ def allow_add(
 
 @allow_app.command("list")
 def allow_list(fmt: str = typer.Option("table", "--format", "-f", help="table, json, jsonl or csv.")) -> None:
-    """List allow-list entries (``active`` is false once an entry's date has passed).
+    """List allow-list entries ('active' is false once an entry's date has passed).
 
     Example: ipr allow list --format csv
     """
@@ -462,6 +475,7 @@ def report(
     run: str = typer.Argument(..., help="Run id (a unique prefix will do, or 'latest')."),
     fmt: str = typer.Option("html", "--format", "-f", help="html, csv or json."),
     output: Optional[str] = typer.Option(None, "--output", "-o", help="Write here (atomically) instead of stdout."),
+    bom: Optional[bool] = typer.Option(None, "--bom/--no-bom", help=BOM_HELP),
 ) -> None:
     """Report one run: totals, flags by holder, recordation, origin and verdict, and every hit.
 
@@ -475,12 +489,20 @@ def report(
     from ..writers import atomic_output
 
     fmt = check_format(fmt, ("html", "csv", "json"))
+    if fmt == "html" and output in (None, "-") and sys.stdout.isatty():
+        from ..errors import UsageError
+
+        raise UsageError(
+            "The HTML report is a web page, not terminal text; give a file to write it to.",
+            hint="e.g. ipr report latest --output report.html (or pipe it: ipr report latest > report.html).",
+        )
     with open_store() as store:
         data = report_data(store, run)
     with atomic_output(output) as out:
         if fmt == "html":
             out.write(render_html(data))
         elif fmt == "csv":
+            write_bom(out, fmt, bom, output)
             write_csv(data, out)
         else:
             write_json(data, out)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import sys
@@ -11,7 +12,7 @@ from typing import List, Optional
 import typer
 
 from .. import __version__
-from .common import check_format, err_console, open_store
+from .common import BOM_HELP, check_format, err_console, open_store, write_bom
 
 
 def check(
@@ -29,6 +30,10 @@ def check(
     columns: Optional[str] = typer.Option(None, "--columns", metavar="MAP", help="Map columns: description='Goods Desc',hs_code=Tariff."),
     strict: bool = typer.Option(False, "--strict", help="A malformed row stops the run (exit 2) instead of being skipped."),
     no_save: bool = typer.Option(False, "--no-save", help="Do not record the run and its hits in the store."),
+    bom: Optional[bool] = typer.Option(None, "--bom/--no-bom", help=BOM_HELP),
+    header_row: Optional[int] = typer.Option(
+        None, "--header-row", min=1, metavar="N",
+        help="XLSX: the sheet row holding the column names (default: found among the first rows)."),
     workers: Optional[int] = typer.Option(
         None, "--workers", "-j", min=1, metavar="N",
         help="Processes searching large batches (default: one per core); the result is the same with any N."),
@@ -103,7 +108,9 @@ def check(
         "as_of": as_of_date.isoformat(),
         "files": list(files),
     }
-    show_progress = not quiet and sys.stderr.isatty()
+    to_terminal = output in (None, "-") and sys.stdout.isatty()
+    # The bar shares the screen with data only for the table, which it steps aside for.
+    show_progress = not quiet and sys.stderr.isatty() and (fmt == "table" or not to_terminal)
     saved: list = []
     hook = full = None
     if since is not None:
@@ -114,6 +121,9 @@ def check(
         hook = RegisterLimits(full.index)
     threshold = {"hit": 2, "review": 1}.get(fail_on)
     worst_seen = 0
+    # Saved hits are named in the output (run_id, hit_id) before the run is saved.
+    plan_store = None if no_save else open_store()
+    planner = plan_store.hit_planner() if plan_store is not None else None
     try:
         with _progress(show_progress) as progress:
             if scheduler:
@@ -122,25 +132,38 @@ def check(
                 screened = screen_on_cluster(
                     files, recordations, address=scheduler, as_of=as_of_date, context=context, min_score=min_score,
                     encoding=encoding, columns=column_map, strict=strict, summary=summary, progress=progress,
-                    workers=workers, matcher_hook=hook)
+                    workers=workers, matcher_hook=hook, header_row=header_row)
             else:
                 screened = screen_files(
                     files, recordations, as_of=as_of_date, context=context, min_score=min_score,
                     encoding=encoding, columns=column_map, strict=strict, summary=summary, progress=progress,
-                    workers=workers, cache_dir=cache, matcher_hook=hook)
+                    workers=workers, cache_dir=cache, matcher_hook=hook, header_row=header_row)
             if since is not None:
                 from ..rescreen import confirmed
 
                 screened = confirmed(screened, full, changed, as_of=as_of_date, min_score=min_score, summary=summary)
             with _output(fmt, output) as out:
                 color = None if output in (None, "-") else False
-                writer = out if fmt == "parquet" else check_writer(fmt, out, meta=meta, color=color, verbose=verbose)
+                if fmt == "parquet":
+                    writer = out
+                else:
+                    write_bom(out, fmt, bom, output)
+                    writer = check_writer(fmt, out, meta=meta, color=color, verbose=verbose)
+                if progress is not None and to_terminal and hasattr(writer, "around_output"):
+                    writer.around_output = progress.paused
                 for line, hits in screened:
                     for hit in hits:
-                        writer.write(hit, line)
                         worst_seen = max(worst_seen, hit.verdict.rank)
-                        if not no_save:
+                        if planner is not None:
+                            writer.write(hit, line, {"run_id": run_id, "hit_id": planner.assign(hit, line)})
                             saved.append((hit, line))
+                        else:
+                            writer.write(hit, line)
+                if progress is not None:
+                    progress.finish()  # off the screen before the last rows and the summary
+                for warning in summary.warnings:  # before the table's end and its summary
+                    if not quiet:
+                        err_console().print("Warning: " + warning + ".", markup=False, highlight=False)
                 writer.close(_summary_dict(summary, verbose))
                 if not no_save:
                     # Saved before the result file is renamed into place: a result file always
@@ -166,7 +189,12 @@ def check(
                                 "duration_s": round(summary.duration_s, 3),
                             },
                             saved,
+                            planner,
                         )
+                    if planner.renumbered:
+                        err_console().print(
+                            "[yellow]Warning:[/] another run saved hits meanwhile: some hit ids in this output "
+                            f"differ from the store; `ipr hits list --run {run_id}` shows the stored ones.")
     except BrokenPipeError:
         # The reader went away (`ipr check ... | head`): end quietly, with the exit code
         # --fail-on asks for from what was found until then.  The run is not saved.
@@ -174,6 +202,9 @@ def check(
 
         silence_stdout()
         raise typer.Exit(1 if threshold is not None and worst_seen >= threshold else 0) from None
+    finally:
+        if plan_store is not None:
+            plan_store.close()
     if not quiet and (fmt != "table" or output not in (None, "-")):
         _talk(summary, run_id, no_save)
     worst = worst_verdict(summary)
@@ -276,11 +307,30 @@ class _progress:
 
         self.bar = Progress(
             TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
-            console=err_console(), transient=True,
+            console=err_console(), transient=True, redirect_stdout=False, redirect_stderr=False,
         )
         self.bar.start()
         self.tasks: dict[str, int] = {}
+        self.running = True
         return self
+
+    @contextlib.contextmanager
+    def paused(self):
+        """Take the bar off the screen while table rows are written, then bring it back."""
+        if not self.running:
+            yield
+            return
+        self.bar.stop()
+        try:
+            yield
+        finally:
+            self.bar.start()
+
+    def finish(self) -> None:
+        """Remove the bar for good: the output's end and the summary follow."""
+        if self.running:
+            self.running = False
+            self.bar.stop()
 
     def __call__(self, path: str, done: int, total: int | None) -> None:
         if path not in self.tasks:
@@ -289,4 +339,4 @@ class _progress:
 
     def __exit__(self, *exc) -> None:
         if self.bar is not None:
-            self.bar.stop()
+            self.finish()

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 try:  # Typer >= 0.22 carries its own copy of Click
     from typer._click import exceptions as click_exceptions
@@ -64,11 +64,17 @@ def print_error(exc: IprError) -> None:
 
 
 def sentence(text: str) -> str:
-    """``text`` as a sentence: a capital first letter and a full stop."""
+    """``text`` as a sentence: a capital first letter and a full stop.
+
+    A message that begins with a path or a file name (``data/nosuch.csv: …``) keeps it
+    as typed: ``Data/nosuch.csv`` names another file.
+    """
     text = text.strip()
     if not text:
         return text
-    text = text[0].upper() + text[1:]
+    first = text.split(None, 1)[0].rstrip(":,;")
+    if first.isalpha() and not os.path.exists(first):
+        text = text[0].upper() + text[1:]
     return text if text[-1] in ".!?:)'\"" else text + "."
 
 
@@ -150,14 +156,14 @@ def _debug(ctx: typer.Context) -> bool:
     return bool(root.obj and root.obj.debug) or debug_env()
 
 
-def new_app(help: str, **kwargs: Any) -> typer.Typer:
+def new_app(help: str, *, add_completion: bool = False, **kwargs: Any) -> typer.Typer:
     return typer.Typer(
         help=help,
         cls=IprGroup,
         no_args_is_help=True,
         pretty_exceptions_enable=False,
         rich_markup_mode=None,
-        add_completion=False,
+        add_completion=add_completion,
         context_settings={"help_option_names": ["-h", "--help"]},
         **kwargs,
     )
@@ -165,8 +171,12 @@ def new_app(help: str, **kwargs: Any) -> typer.Typer:
 
 def open_store(*, create: bool = False):
     """Open the store chosen by --db / IPR_DB / the default; read commands never create it."""
-    from ..store import Store, resolve_path
+    from ..store import Store, adopt_legacy_store, resolve_path
 
+    if not state().db and not os.environ.get("IPR_DB"):
+        notice = adopt_legacy_store()
+        if notice:
+            err_console().print(notice, markup=False, highlight=False)
     return Store.open(resolve_path(state().db), create=create)
 
 
@@ -181,3 +191,95 @@ def check_format(value: str, allowed: tuple[str, ...]) -> str:
 
         raise UsageError(f"Unknown format {value!r}; choose one of: {', '.join(allowed)}.")
     return value
+
+
+# Metavars people read in --help (Typer would show Python types: <str>, <list[str]>).
+_METAVARS = {
+    "format": "FORMAT", "output": "PATH", "fail-on": "VERDICT", "encoding": "ENCODING", "status": "STATUS",
+    "holder": "NAME", "recordation": "ID", "run": "RUN", "verdict": "VERDICT", "importer": "IMPORTER",
+    "origin": "CC", "jurisdiction": "CODE", "hit": "HIT", "until": "DATE", "since": "DATE",
+    "valid-from": "DATE", "valid-until": "DATE", "currency": "CCY", "min-unit-value": "AMOUNT",
+    "header-row": "N", "hs": "CODE",
+}
+
+
+def readable_metavars(app: typer.Typer) -> None:
+    """Give every option and argument of ``app`` (and its groups) a plain metavar."""
+    import inspect
+
+    from typer.models import ArgumentInfo, OptionInfo
+
+    for info in app.registered_commands:
+        if info.cls is None or info.cls is TyperCommand:
+            info.cls = IprCommand
+        _fix_callback(info.callback, inspect, ArgumentInfo, OptionInfo)
+    if app.registered_callback is not None:
+        _fix_callback(app.registered_callback.callback, inspect, ArgumentInfo, OptionInfo)
+    for group in app.registered_groups:
+        if group.typer_instance is not None:
+            readable_metavars(group.typer_instance)
+
+
+def _fix_callback(callback, inspect, ArgumentInfo, OptionInfo) -> None:
+    if callback is None:
+        return
+    for name, param in inspect.signature(callback).parameters.items():
+        info = param.default
+        if not isinstance(info, (ArgumentInfo, OptionInfo)) or info.metavar:
+            continue
+        annotation = str(param.annotation)
+        if "bool" in annotation:
+            continue
+        if isinstance(info, ArgumentInfo):
+            label = name.upper().rstrip("S") if "List" in annotation else name.upper()
+            info.metavar = label
+            continue
+        longs = [d for d in info.param_decls if d.startswith("--")]
+        key = longs[0][2:] if longs else name
+        info.metavar = _METAVARS.get(key) or ("N" if "int" in annotation else "TEXT")
+
+
+def _argument_name(param) -> str:
+    name = param.metavar or (param.name or "").upper()
+    return name + "..." if param.nargs != 1 else name
+
+
+class IprCommand(TyperCommand):
+    """Arguments shown as ``FILE...`` in usage and help, not ``{files}...`` or ``<list[str]>``."""
+
+    def collect_usage_pieces(self, ctx: typer.Context) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if param.param_type_name == "argument":
+                name = _argument_name(param)
+                pieces.append(name if param.required else f"[{name}]")
+            else:
+                pieces.extend(param.get_usage_pieces(ctx))
+        return pieces
+
+    def format_options(self, ctx: typer.Context, formatter: Any) -> None:
+        args, opts = [], []
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is None:
+                continue
+            if param.param_type_name == "argument":
+                args.append((_argument_name(param), record[1]))
+            else:
+                opts.append(record)
+        if args:
+            with formatter.section("Arguments"):
+                formatter.write_dl(args)
+        if opts:
+            with formatter.section("Options"):
+                formatter.write_dl(opts)
+
+
+BOM_HELP = "Begin CSV with a UTF-8 byte order mark, so spreadsheets read it as UTF-8 (default: on for a file, off for stdout)."
+
+
+def write_bom(out, fmt: str, bom: bool | None, output: str | None) -> None:
+    """Start CSV output with a UTF-8 BOM: by default when it goes to a file (a
+    spreadsheet opens it), not on standard output (a pipe or another program reads it)."""
+    if fmt == "csv" and (bom if bom is not None else output not in (None, "-")):
+        out.write("\ufeff")

@@ -6,7 +6,7 @@ import typer
 
 from .common import new_app, state
 
-app = new_app("Information about the store file.")
+app = new_app("Information about the store file.", epilog="Example: ipr db path")
 
 
 @app.command("path")

@@ -8,9 +8,10 @@ from typing import Optional
 
 import typer
 
-from .common import check_format, err_console, new_app, open_store, stdin_is_terminal
+from .common import BOM_HELP, check_format, err_console, new_app, open_store, stdin_is_terminal, write_bom
 
-app = new_app("Add, import, change and look up recordations (the marks customs protect).")
+app = new_app("Add, import, change and look up recordations (the marks customs protect).",
+              epilog="Example: ipr recordation import recordations.csv && ipr recordation list --expiring 90")
 
 LIST_COLUMNS = ["recordation_id", "mark", "holder", "status", "valid_until", "hs_scope"]
 SEARCH_COLUMNS = ["recordation_id", "mark", "holder", "status"]
@@ -97,8 +98,7 @@ def add(
     required = ["recordation_id", "mark", "holder", "valid_until"]
     missing = [name for name in required if not (record.get(name) or "").strip()]
     if missing and stdin_is_terminal():
-        for name in missing:
-            record[name] = typer.prompt(name.replace("_", " "))
+        _ask(record, missing)
         missing = []
     if missing:
         raise UsageError(
@@ -115,6 +115,33 @@ def add(
                 )
             store.save([rec], action="add")
     _say(f"Added {rec.recordation_id} ({rec.mark}).")
+
+
+# What each asked-for field looks like, shown in the prompt.
+PROMPT_HINTS = {
+    "recordation_id": "recordation id (e.g. KCS-TM-2024-000123)",
+    "mark": "mark (the word mark as registered)",
+    "holder": "holder (the rights holder's name)",
+    "valid_until": "valid until (YYYY-MM-DD)",
+}
+
+
+def _ask(record: dict[str, str], names: list[str]) -> None:
+    """Ask for each missing field on the terminal, with a hint of its form; a bad value is
+    explained and asked for again, keeping everything typed so far."""
+    from ..recordations import parse
+
+    for name in names:
+        while True:
+            value = typer.prompt(PROMPT_HINTS.get(name, name.replace("_", " "))).strip()
+            _, problems = parse({**record, name: value})
+            why = [w for field, w in problems if field == name]
+            if value and not why:
+                record[name] = value
+                break
+            err_console().print(f"{name.replace('_', ' ')} {why[0] if why else 'is required'}; try again.",
+                                markup=False, highlight=False)
+    # Fields given as options are checked once everything is in, as before.
 
 
 @app.command("import")
@@ -210,15 +237,30 @@ def renew(
     recordation_id: str = typer.Argument(..., help="The recordation to renew."),
     until: str = typer.Option(..., "--until", help="New last day in force (YYYY-MM-DD)."),
     note: str = typer.Option("", "--note", help="Why, for the audit trail."),
+    shorten: bool = typer.Option(False, "--shorten", help="Allow a date earlier than the current validity."),
 ) -> None:
     """Extend a recordation's validity; an expired one becomes active again.
 
+    A date earlier than the current validity is refused unless --shorten is given.
+
     Example: ipr recordation renew KCS-TM-2024-000123 --until 2031-12-31
     """
+    from ..errors import UsageError
+
+    try:
+        new_until = dt.date.fromisoformat(until.strip())
+    except ValueError:
+        raise UsageError(f"--until {until!r} is not an ISO date (YYYY-MM-DD).") from None
     with open_store() as store:
-        status = store.get(recordation_id).status.value
-    changes = {"valid_until": until}
-    if status == "expired":
+        current = store.get(recordation_id)
+    if new_until < current.valid_until and not shorten:
+        raise UsageError(
+            f"--until {new_until.isoformat()} is earlier than the current validity of {recordation_id} "
+            f"({current.valid_until.isoformat()}); renewing would shorten it.",
+            hint="To end the recordation earlier on purpose, add --shorten.",
+        )
+    changes = {"valid_until": new_until.isoformat()}
+    if current.status.value == "expired":
         changes["status"] = "active"
     _modify(recordation_id, changes, "renew", note)
 
@@ -257,7 +299,14 @@ def remove(
 
     Example: ipr recordation remove KCS-TM-2024-000123 --yes --note 'withdrawn by holder'
     """
-    if not yes and stdin_is_terminal():
+    if not yes:
+        if not stdin_is_terminal():
+            from ..errors import UsageError
+
+            raise UsageError(
+                f"Not removing {recordation_id}: there is no terminal to confirm on; nothing was changed.",
+                hint="Add --yes to remove it without asking (scripts, pipes).",
+            )
         typer.confirm(f"Remove recordation {recordation_id}?", abort=True)
     with open_store() as store:
         with store.write():
@@ -268,7 +317,8 @@ def remove(
 @app.command("list")
 def list_(
     holder: Optional[str] = typer.Option(None, "--holder", help="Only holders whose name contains this."),
-    status: Optional[str] = typer.Option(None, "--status", help="active, suspended or expired."),
+    status: Optional[str] = typer.Option(
+        None, "--status", help="active, suspended or expired (past valid_until counts as expired)."),
     expiring: Optional[int] = typer.Option(None, "--expiring", metavar="DAYS", help="Only those ending within DAYS days."),
     hs: Optional[str] = typer.Option(None, "--hs", metavar="CODE", help="Only those covering this HS code."),
     fmt: str = typer.Option("table", "--format", "-f", help="table, json, jsonl or csv."),
@@ -286,7 +336,7 @@ def list_(
 
         allowed = [s.value for s in Status]
         if status.strip().lower() not in allowed:
-            raise UsageError(f"--status {status!r} is not one of: {', '.join(allowed)}.")
+            raise UsageError(f"--status takes {', '.join(allowed[:-1])} or {allowed[-1]}, not {status!r}.")
         status = status.strip()
     with open_store() as store:
         recs = store.recordations()
@@ -295,18 +345,20 @@ def list_(
     for rec in recs:
         if holder and holder.casefold() not in rec.holder.casefold():
             continue
-        if status and rec.status.value != status.lower():
+        if status and rec.status_on(today) != status.strip().lower():
             continue
         if expiring is not None and not (today <= rec.valid_until <= today + dt.timedelta(days=expiring)):
             continue
         if hs and not rec.covers_hs(hs):
             continue
-        out.append(_listing(rec, fmt))
+        out.append(_listing(rec, fmt, today))
     write_rows(out, fmt, sys.stdout, columns=LIST_COLUMNS if fmt == "table" else list(out[0]) if out else LIST_COLUMNS, title="Recordations")
 
 
-def _listing(rec, fmt: str) -> dict:
+def _listing(rec, fmt: str, today: dt.date | None = None) -> dict:
     record = rec.to_record()
+    # The status people see is judged on the dates: past valid_until is expired.
+    record["status"] = rec.status_on(today or dt.date.today())
     if fmt in ("json", "jsonl"):
         from ..models import LIST_FIELDS
 
@@ -352,7 +404,7 @@ def search(
     with open_store() as store:
         recs = store.recordations()
     rows = [
-        {"score": score, "matched": matched, **{k: rec.to_record()[k] for k in SEARCH_COLUMNS}}
+        {"score": score, "matched": matched, **{k: _listing(rec, "csv")[k] for k in SEARCH_COLUMNS}}
         for rec, score, matched in search_recordations(recs, text, limit=limit)
     ]
     write_rows(rows, fmt, sys.stdout, columns=["score", "matched", *SEARCH_COLUMNS], title=f"Recordations like {text!r}")
@@ -362,6 +414,7 @@ def search(
 def export(
     fmt: str = typer.Option("csv", "--format", "-f", help="csv or json."),
     output: Optional[str] = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
+    bom: Optional[bool] = typer.Option(None, "--bom/--no-bom", help=BOM_HELP),
 ) -> None:
     """Write every recordation in the import format; the file imports back unchanged.
 
@@ -378,6 +431,7 @@ def export(
         recs = store.recordations()
     with atomic_output(output) as out:
         if fmt == "csv":
+            write_bom(out, fmt, bom, output)
             writer = csv.writer(out)
             writer.writerow(RECORDATION_FIELDS)
             for rec in recs:

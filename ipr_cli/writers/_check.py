@@ -40,10 +40,20 @@ class CheckWriter:
         self.color = color
         self.verbose = verbose
         self.hit_count = 0
+        self.ids: dict[str, Any] | None = None
 
-    def write(self, hit: Hit, line: DeclarationLine) -> None:
+    def write(self, hit: Hit, line: DeclarationLine, ids: dict[str, Any] | None = None) -> None:
+        """Write one hit; ``ids`` (``run_id``, ``hit_id``) when the run is saved in the store."""
         self.hit_count += 1
+        self.ids = ids
         self._write(hit, line)
+
+    def record(self, hit: Hit) -> dict[str, Any]:
+        """The SPEC's hit object, plus ``run_id`` and ``hit_id`` of a saved run."""
+        record = hit.to_dict()
+        if self.ids:
+            record.update(self.ids)
+        return record
 
     def _write(self, hit: Hit, line: DeclarationLine) -> None:
         raise NotImplementedError
@@ -62,7 +72,7 @@ class JsonLinesWriter(CheckWriter):
         self._follow = stream is sys.stdout
 
     def _write(self, hit: Hit, line: DeclarationLine) -> None:
-        self.stream.write(dumps(hit.to_dict()) + "\n")
+        self.stream.write(dumps(self.record(hit)) + "\n")
         if self._follow:
             self.stream.flush()
 
@@ -81,7 +91,7 @@ class JsonWriter(CheckWriter):
         if self.hit_count > 1:
             self._spool.write(",\n")
         # Indented as json.dumps(document, indent=2) would indent a hit.
-        self._spool.write("    " + dumps(hit.to_dict(), indent=2).replace("\n", "\n    "))
+        self._spool.write("    " + dumps(self.record(hit), indent=2).replace("\n", "\n    "))
 
     def close(self, summary: dict[str, Any]) -> None:
         out = self.stream

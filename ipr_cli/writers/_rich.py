@@ -16,6 +16,7 @@ from rich.console import Console, Group
 from rich.panel import Panel
 from rich.style import Style
 from rich.table import Table
+from rich.cells import cell_len
 from rich.text import Text
 
 from ipr_cli.models import DeclarationLine, Hit, Verdict
@@ -143,62 +144,37 @@ def _match_cell(hit: Hit, line: DeclarationLine, plain: bool) -> Text:
 
 
 class TableWriter(CheckWriter):
-    """A Rich table of the hits, then a one-screen summary panel."""
+    """The hits in fixed columns, streamed a chunk at a time (see ``_table``), then a
+    one-screen summary panel.  ``around_output`` (settable) wraps each write."""
 
     def __init__(self, stream: TextIO, meta: dict[str, Any], **kwargs: Any) -> None:
         super().__init__(stream, meta, **kwargs)
+        from ipr_cli.writers._table import StreamedTable
+
         self.console = make_console(stream, self.color)
-        self._rows: list[tuple[Any, ...]] = []  # hits are few; the table needs them all to size columns
-        self._short = short_names(meta)
+        self.table = StreamedTable(self.console, plain=_plain(self.console), verbose=self.verbose,
+                                   short=short_names(meta))
+
+    @property
+    def around_output(self):
+        return self.table.around_output
+
+    @around_output.setter
+    def around_output(self, value) -> None:
+        self.table.around_output = value
 
     def _write(self, hit: Hit, line: DeclarationLine) -> None:
-        plain = _plain(self.console)
-        where = safe(f"{self._short.get(hit.file, hit.file)}:{hit.row}")
-        ident = " / ".join(v for v in (hit.declaration_id, hit.item_no) if v)
-        if ident:
-            where.append("\n" + printable(ident), style="dim")
-        mark = safe(hit.mark)
-        mark.append("\n" + printable(hit.recordation_id), style="dim")
-        if self.verbose and hit.holder:
-            mark.append("\n" + printable(hit.holder), style="dim")
-        verdict = hit.verdict.value if isinstance(hit.verdict, Verdict) else str(hit.verdict)
-        flag = Text(str(hit.score))
-        flag.append("\n" + verdict, style=VERDICT_STYLE.get(verdict, ""))
-        reasons = bullets(hit.reasons)
-        self._rows.append((where, mark, flag, _match_cell(hit, line, plain), reasons))
+        self.table.add(hit, line)
 
     def close(self, summary: dict[str, Any]) -> None:
-        console = self.console
-        if self._rows:
-            console.print(self._table(wide=console.width >= WIDE))
+        table = self.table
+        if table.count:
+            # A result that fits one chunk gets its count in the title, as before.
+            table.flush(title=f"Flagged lines ({table.count:,})" if not table.started else None)
         else:
-            console.print(Text("No lines flagged."))
-        console.print(summary_panel(self.meta, summary, verbose=self.verbose))
+            self.console.print(Text("No lines flagged."))
+        self.console.print(summary_panel(self.meta, summary, verbose=self.verbose))
         super().close(summary)
-
-    def _table(self, *, wide: bool) -> Table:
-        """Five columns on a wide screen; below that the reasons go under the description,
-        which keeps the text readable in 80 columns."""
-        table = Table(
-            title=Text(f"Flagged lines ({len(self._rows):,})", style="bold"),
-            box=box.SIMPLE_HEAD,
-            show_lines=True,
-            pad_edge=False,
-            expand=True,
-        )
-        table.add_column("Line", overflow="fold", max_width=22)
-        table.add_column("Mark", overflow="fold", max_width=24)
-        table.add_column("Score", justify="right", no_wrap=True, width=6)
-        if wide:
-            table.add_column("Description", overflow="fold", ratio=1)
-            table.add_column("Reasons", overflow="fold", ratio=1)
-            for where, mark, flag, text, reasons in self._rows:
-                table.add_row(where, mark, flag, text, reasons)
-        else:
-            table.add_column("Description · reasons", overflow="fold", ratio=1)
-            for where, mark, flag, text, reasons in self._rows:
-                table.add_row(where, mark, flag, Group(text, reasons) if reasons.row_count else text)
-        return table
 
 
 def _count(value: Any) -> str:
@@ -263,6 +239,32 @@ def grid_width(grid) -> int:
     return Measurement.get(console, console.options, grid).maximum + 4
 
 
+def _width(text: Text) -> int:
+    """The widest line of ``text``."""
+    return max(line.cell_len for line in text.split()) if "\n" in text.plain else text.cell_len
+
+
+def _fit_between_words(widest: list[int], least: list[int], width: int) -> list[int]:
+    """Column widths for ``width``: each column its longest word, then the room left
+    to the columns that need least to be whole (short values stay on one line)."""
+    widths = list(least)
+    room = width - (sum(widths) + 3 * len(widths) - 1)
+    for i in sorted(range(len(widths)), key=lambda i: widest[i] - least[i]):
+        extra = min(room, widest[i] - widths[i])
+        if extra > 0:
+            widths[i] += extra
+            room -= extra
+    return widths
+
+
+def _longest_word(text: Text) -> int:
+    return max((cell_len(word) for word in text.plain.split()), default=0)
+
+
+def _lines(items: Iterable[Any]) -> Text:
+    return Text("\n").join(safe(item) for item in items)
+
+
 SHORT_CELL = 24  # cells up to this wide are never wrapped in listings
 
 
@@ -272,24 +274,37 @@ def print_rows(
     """A listing as a Rich table."""
     console = make_console(stream, color)
     table = Table(title=Text(printable(title)) if title else None, box=box.SIMPLE_HEAD, pad_edge=False)
-    cells = [[safe(row.get(name)) for name in columns] for row in rows]
+    # A list value is shown one item a line.
+    cells = [[_lines(v) if isinstance(v := row.get(name), (list, tuple)) else safe(v) for name in columns]
+             for row in rows]
     headings = [Text(name.replace("_", " ")) for name in columns]
     widest = [
-        max([cell[i].cell_len for cell in cells] + [headings[i].cell_len]) for i in range(len(columns))
+        max([_width(cell[i]) for cell in cells] + [headings[i].cell_len]) for i in range(len(columns))
     ]
     # Keep the narrowest columns (ids, numbers, dates, verdicts) whole, as long as they
     # leave room for the others; longer text folds.
     budget = int((console.width - 3 * len(columns)) * 0.6)
+    longest_word = [
+        max([_longest_word(cell[i]) for cell in cells] + [_longest_word(headings[i])]) for i in range(len(columns))
+    ]
+    # The box takes one space at either edge and three between columns.
+    words_fit = sum(longest_word) + 3 * len(columns) - 1 <= console.width
     whole: set[int] = set()
+    natural = sum(widest) + 3 * len(columns) - 1
     for i in sorted(range(len(columns)), key=lambda i: widest[i]):
+        if natural > console.width and words_fit:
+            break  # every column may have to wrap: between words, each at least its longest word
         if widest[i] > SHORT_CELL or widest[i] > budget:
             break
         whole.add(i)
         budget -= widest[i]
+    fixed = _fit_between_words(widest, longest_word, console.width) if natural > console.width and words_fit else None
     for i, name in enumerate(columns):
         # "recordation id" can wrap between words; "recordation_id" could only be cut.
         heading = headings[i]
-        if i in whole:
+        if fixed is not None:  # each column at least its longest word: words stay whole
+            table.add_column(heading, overflow="fold", width=fixed[i])
+        elif i in whole:
             table.add_column(heading, overflow="fold", width=widest[i])
         else:
             table.add_column(heading, overflow="fold")

@@ -221,6 +221,16 @@ def test_sql_in_values_round_trips_as_data(ipr, db_path, tmp_path, rid):
     assert stored == [(rid, rid)]
     assert {"recordations", "audit", "runs", "hits", "meta"} <= tables
     assert audit == 2  # add + update
+    # A recordation with saved hits is kept for its cases (see test_casework); suspending
+    # it and, once its hits are gone, removing it work with SQL in the id too.
+    refused = ipr("recordation", "remove", rid, "--yes")
+    assert refused.exit_code == 2 and rid in refused.stderr
+    assert ipr("recordation", "suspend", rid, "--reason", rid).exit_code == 0
+    con = sqlite3.connect(db_path)
+    with con:
+        con.execute("DELETE FROM hit_runs")
+        con.execute("DELETE FROM hits")
+    con.close()
     assert ipr("recordation", "remove", rid, "--yes").exit_code == 0
     assert ipr("recordation", "show", rid).exit_code == 2
 

@@ -124,7 +124,7 @@ def test_output_to_dev_stdout_appends_to_a_redirected_log(store, tmp_path):
         with open(log, "ab") as out:  # ipr ... -o /dev/stdout >> hits.log
             proc = subprocess.run(
                 [sys.executable, "-m", "ipr_cli", "check", str(FIXTURES / "declarations.csv"), "--format", "jsonl",
-                 "--quiet", "--output", "/dev/stdout"],
+                 "--quiet", "--no-save", "--output", "/dev/stdout"],
                 stdout=out, stderr=subprocess.PIPE, env=child_env(IPR_DB=str(store)), cwd=ROOT, timeout=120,
             )
         assert proc.returncode == 0, proc.stderr
