@@ -226,9 +226,16 @@ def m015_datasette_types(db: Database) -> None:
     for row in db.execute(f"SELECT recordation_id, {', '.join(lists)} FROM recordations").fetchall():
         values = []
         for name, text in zip(lists, row[1:]):
-            items = [part.strip() for part in (text or "").split(";") if part.strip()]
+            text = (text or "").strip()
+            try:  # already a JSON array (written by a newer ipr, or copied in): kept as it is
+                items = json.loads(text) if text.startswith("[") else None
+            except ValueError:
+                items = None
+            if not isinstance(items, list):
+                items = [part.strip() for part in text.split(";") if part.strip()]
+            items = [str(i).strip() if not isinstance(i, int) else i for i in items]
             if name == "nice_classes":
-                items = [int(i) if i.isdigit() else i for i in items]
+                items = [int(i) if isinstance(i, str) and i.isascii() and i.isdigit() else i for i in items]
             values.append(json.dumps(items, ensure_ascii=False))
         db.execute(f"UPDATE recordations SET {', '.join(f'{n} = ?' for n in lists)} WHERE recordation_id = ?",
                    [*values, row[0]])

@@ -209,8 +209,18 @@ def replay_problems(db: Path) -> list[str]:
                 statuses[int(key)] = after["status"]
             elif entity in lists:
                 (lists[entity].discard if after is None else lists[entity].add)(key)
-        stored = {r["recordation_id"]: {k: (r[k] if r[k] is not None else "") for k in RECORDATION_FIELDS}
-                  for r in con.execute("SELECT * FROM recordations")}
+        # The audit trail keeps recordations in the canonical (import file) form; the store
+        # keeps lists as JSON and numbers as numbers: compare in the canonical form.
+        from ipr_cli.store import from_store_row
+
+        stored = {}
+        for r in con.execute("SELECT * FROM recordations"):
+            try:
+                canonical = from_store_row(dict(r)).to_record()
+            except (ValueError, KeyError, TypeError):  # unreadable: compared as stored, so it differs
+                canonical = dict(r)
+            stored[r["recordation_id"]] = {k: (canonical.get(k) if canonical.get(k) is not None else "")
+                                           for k in RECORDATION_FIELDS}
         replayed = {k: {f: v.get(f, "") for f in RECORDATION_FIELDS} for k, v in recs.items()}
         if stored != replayed:
             differ = sorted(set(stored) ^ set(replayed)) or [k for k in stored if stored[k] != replayed.get(k)]
