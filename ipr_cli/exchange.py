@@ -79,7 +79,23 @@ def admin_code(value: str, what: str = "administration code") -> str:
 
 def canonical(obj: object) -> bytes:
     """The canonical JSON of ``obj``: keys sorted, no whitespace, UTF-8 (what is signed)."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return _encode(obj).encode("utf-8")
+
+
+def _encode(obj: object) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _members(package: dict) -> dict[str, bytes]:
+    """Each top-level member of ``package`` in canonical JSON: a package of 100,000
+    outcomes is encoded once for its signature and its file, not twice."""
+    return {key: canonical(value) for key, value in package.items()}
+
+
+def _joined(members: dict[str, bytes], *, without: str = "") -> bytes:
+    """The canonical JSON of the object whose members are encoded in ``members``
+    (the same bytes as :func:`canonical` of that object)."""
+    return b"{" + b",".join(canonical(k) + b":" + members[k] for k in sorted(members) if k != without) + b"}"
 
 
 def key_id(public_raw: bytes) -> str:
@@ -141,13 +157,18 @@ def pseudonym(secret: bytes, importer: str) -> str:
     text = (importer or "").strip().casefold()
     if not text:
         return ""
-    digest = hmac.new(secret, text.encode("utf-8"), hashlib.sha256).hexdigest()
-    return PSEUDONYM_PREFIX + digest[:20]
+    return PSEUDONYM_PREFIX + hmac.digest(secret, text.encode("utf-8"), "sha256").hex()[:20]
+
+
+_PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 
 
 def _decimal_text(value: object) -> str:
+    """A stored quantity or value as a plain decimal ("" when there is none)."""
     if value in (None, ""):
         return ""
+    if value.__class__ is str and _PLAIN_NUMBER.fullmatch(value):
+        return value
     try:
         number = Decimal(str(value))
     except InvalidOperation:
@@ -299,33 +320,38 @@ def _outcomes(store: Store, admin: str, office: str, since: dt.date | None, secr
         params.append(since.isoformat())
     sql += " ORDER BY h.decided_at, h.hit_id"
     out = []
+    append = out.append
+    loads = json.loads
     names: dict[str, str] = {}
-    for row in store.conn.execute(sql, params):
-        line = json.loads(row["line"] or "{}")
-        importer = line.get("importer") or ""
+    cursor = store.conn.cursor()
+    cursor.row_factory = None  # plain tuples
+    for hit_id, status, decided_at, recordation_id, mark, holder, line_text, as_of in cursor.execute(sql, params):
+        line = loads(line_text or "{}")
+        get = line.get
+        importer = get("importer") or ""
         alias = names.get(importer)
         if alias is None:
             alias = names[importer] = pseudonym(secret, importer)
-        out.append({
-            "outcome_id": f"{admin}-{row['hit_id']}",
-            "date": (row["decided_at"] or "")[:10],
-            "declaration_date": line.get("date") or row["as_of"] or "",
+        append({
+            "outcome_id": f"{admin}-{hit_id}",
+            "date": (decided_at or "")[:10],
+            "declaration_date": get("date") or as_of or "",
             "office": office,
-            "hs_code": line.get("hs_code") or "",
-            "description": line.get("description") or "",
-            "quantity": _decimal_text(line.get("quantity")),
-            "value": _decimal_text(line.get("value")),
-            "currency": line.get("currency") or "",
-            "origin": line.get("origin") or "",
+            "hs_code": get("hs_code") or "",
+            "description": get("description") or "",
+            "quantity": _decimal_text(get("quantity")),
+            "value": _decimal_text(get("value")),
+            "currency": get("currency") or "",
+            "origin": get("origin") or "",
             "importer": alias,
-            "exporter": line.get("exporter") or "",
-            "transport_document": line.get("transport_document") or "",
-            "container": line.get("container") or "",
-            "port_of_loading": line.get("port_of_loading") or "",
-            "mark": row["mark"] or "",
-            "recordation_id": row["recordation_id"] or "",
-            "holder": row["holder"] or "",
-            "decision": row["status"],
+            "exporter": get("exporter") or "",
+            "transport_document": get("transport_document") or "",
+            "container": get("container") or "",
+            "port_of_loading": get("port_of_loading") or "",
+            "mark": mark or "",
+            "recordation_id": recordation_id or "",
+            "holder": holder or "",
+            "decision": status,
         })
     return out
 
@@ -345,12 +371,19 @@ def _recordations(store: Store, secret: bytes) -> list[dict]:
 
 def sign(package: dict, private_raw: bytes) -> dict:
     """``package`` with its ``signature`` member (over the canonical JSON of the rest)."""
+    return signed(package, private_raw)[0]
+
+
+def signed(package: dict, private_raw: bytes) -> tuple[dict, bytes]:
+    """``package`` with its ``signature``, and the whole in canonical JSON (the file's bytes)."""
     key = _ed25519().Ed25519PrivateKey.from_private_bytes(private_raw)
     body = {k: v for k, v in package.items() if k != "signature"}
+    members = _members(body)
     public_raw = key.public_key().public_bytes_raw()
-    signature = key.sign(canonical(body))
-    return {**body, "signature": {"algorithm": "Ed25519", "key_id": key_id(public_raw),
-                                  "value": base64.b64encode(signature).decode("ascii")}}
+    signature = {"algorithm": "Ed25519", "key_id": key_id(public_raw),
+                 "value": base64.b64encode(key.sign(_joined(members))).decode("ascii")}
+    members["signature"] = canonical(signature)
+    return {**body, "signature": signature}, _joined(members)
 
 
 def export_package(store: Store, to: str, output: str, *, since: dt.date | None = None,
@@ -384,11 +417,11 @@ def export_package(store: Store, to: str, output: str, *, since: dt.date | None 
             "outcomes": outcomes,
             "recordations": recordations,
         }
-        package = sign(package, base64.b64decode(own["private_key"]))
+        package, data = signed(package, base64.b64decode(own["private_key"]))
         problems = schema_problems(package)
         if problems:  # a bug in this module, not the user's doing: refuse to send it
             raise RuntimeError("the package breaks its own schema: " + "; ".join(problems))
-        data = canonical(package) + b"\n"
+        data += b"\n"
         store.conn.execute(
             "INSERT INTO exchange_packages (package_id, direction, partner, created, at, user, since, outcomes,"
             " recordations, sha256, file) VALUES (?, 'sent', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -400,7 +433,7 @@ def export_package(store: Store, to: str, output: str, *, since: dt.date | None 
                      "since": package["since"], "file": str(output)})
         # Written before the transaction commits: a package on disk is always one the store lists.
         with atomic_output(output) as out:
-            out.write(data.decode("utf-8"))
+            out.buffer.write(data)  # the signed bytes as they are
     return ExportResult(package["package_id"], str(output), len(outcomes), len(recordations))
 
 
@@ -444,7 +477,8 @@ def verify(store: Store, package: dict, data: bytes, path: str) -> None:
             f"Package {path} does not follow the exchange schema: " + "; ".join(problems) + ". Nothing was imported.",
             hint="`ipr exchange schema` prints the schema.",
         )
-    if data.rstrip(b"\n") != canonical(package) or len(data) - len(data.rstrip(b"\n")) > 1:
+    members = _members(package)
+    if data.rstrip(b"\n") != _joined(members) or len(data) - len(data.rstrip(b"\n")) > 1:
         raise InputError(
             f"Package {path} is not in the canonical form it was signed in: it was changed after it was signed. "
             "Nothing was imported.",
@@ -472,8 +506,7 @@ def verify(store: Store, package: dict, data: bytes, path: str) -> None:
 
     key = _ed25519().Ed25519PublicKey.from_public_bytes(base64.b64decode(row["public_key"]))
     try:
-        key.verify(base64.b64decode(signature["value"], validate=True),
-                   canonical({k: v for k, v in package.items() if k != "signature"}))
+        key.verify(base64.b64decode(signature["value"], validate=True), _joined(members, without="signature"))
     except (InvalidSignature, binascii.Error, ValueError):
         raise InputError(
             f"Package {path} has a bad signature: its content is not what {sender} signed "
@@ -519,10 +552,15 @@ def import_package(store: Store, path: str) -> ImportResult:
             result.already = True
             return result
         stamp = now()
+        keys = {}
         rows = []
         for o in package["outcomes"]:
-            rows.append((sender, o["outcome_id"], package_id, stamp, *(o.get(k, "") for k in OUTCOME_FIELDS[1:]),
-                         plain(o["mark"])))
+            mark = o["mark"]
+            mark_key = keys.get(mark)
+            if mark_key is None:
+                mark_key = keys[mark] = plain(mark)
+            rows.append((sender, o["outcome_id"], package_id, stamp, *[o.get(k, "") for k in OUTCOME_FIELDS[1:]],
+                         mark_key))
         marks = ", ".join("?" for _ in range(len(OUTCOME_FIELDS) + 4))
         updates = ", ".join(f"{c} = excluded.{c}" for c in ("package_id", "received_at", *OUTCOME_FIELDS[1:], "mark_key"))
         store.conn.executemany(

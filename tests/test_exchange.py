@@ -422,3 +422,14 @@ def test_different_companies_do_not_match(a, b):
 def test_a_misspelt_exporter_matches_fuzzily():
     intel = exchange._MarkIntel([("FR", "2026-11-12", "NIKE", "Shenzhen Huaxing Trading Co Ltd", "", "", "")])
     assert [s.partner for s in intel.by_exporter("SHENZEN HUAXING TRADING COMPANY LIMITED")] == ["FR"]
+
+
+def test_a_package_is_written_in_the_canonical_form_it_was_signed_in(ipr, tmp_path):
+    fr, kr, package = exported(ipr, tmp_path)
+    data = package.read_bytes()
+    document = json.loads(data)
+    assert data == exchange.canonical(document) + b"\n"
+    # pretty-printed, the same content is refused: a package must arrive exactly as written
+    write(kr.dir / "pretty.json", json.dumps(document, indent=2, ensure_ascii=False))
+    result = kr("exchange", "import", kr.dir / "pretty.json", ok=False)
+    assert result.exit_code == 2 and "canonical form" in result.stderr
