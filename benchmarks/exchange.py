@@ -31,6 +31,7 @@ import datetime as dt
 import json
 import os
 import random
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -52,12 +53,20 @@ PORTS = ("CNSZX", "CNSHA", "CNNGB", "CNXMN", "CNYTN", "HKHKG", "VNSGN", "TRIST",
 ORIGINS = ("CN", "CN", "CN", "HK", "VN", "TR", "TH")
 
 
+CPU: dict[str, float] = {}  # CPU seconds (user + system) of the last run of each command
+
+
 def ipr(*args: str, db: Path) -> float:
-    """Run ``ipr`` as a subprocess on ``db``; return its wall time in seconds."""
+    """Run ``ipr`` as a subprocess on ``db``; return its wall time in seconds (and keep its
+    CPU time in ``CPU``: on a shared, loaded machine the wall time includes waiting)."""
     env = {**os.environ, "IPR_DB": str(db)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "ipr_cli", *args], env=env, capture_output=True, text=True)
     took = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU[args[0] + (" " + args[1] if args[0] == "exchange" else "")] = (
+        after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
     if done.returncode != 0:
         sys.exit(f"ipr {' '.join(args)} failed ({done.returncode}):\n{done.stderr}")
     return took
@@ -125,10 +134,14 @@ def timed_checks(decl: Path, plain_db: Path, intel_db: Path, repeat: int) -> tup
     args = ("check", str(decl), "--format", "jsonl", "--output", os.devnull, "--quiet", "--no-save")
     ipr(*args, db=plain_db)  # warm the index cache and the page cache once
     ipr(*args, db=intel_db)
-    plain, intel = [], []
+    plain, intel, plain_cpu, intel_cpu = [], [], [], []
     for _ in range(repeat):
         plain.append(ipr(*args, db=plain_db))
+        plain_cpu.append(CPU["check"])
         intel.append(ipr(*args, db=intel_db))
+        intel_cpu.append(CPU["check"])
+    print(f"  CPU: {statistics.median(plain_cpu):.2f} s without, {statistics.median(intel_cpu):.2f} s with: "
+          f"x{statistics.median(intel_cpu) / statistics.median(plain_cpu):.3f}")
     return statistics.median(plain), statistics.median(intel)
 
 
@@ -157,8 +170,9 @@ def main() -> None:
         import_s = ipr("exchange", "import", str(package), db=kr)
         size = package.stat().st_size
         print(f"outcomes: {opts.outcomes:,}; package {size / 1e6:.1f} MB")
-        print(f"export: {export_s:.2f} s   (limit 10 s)")
-        print(f"import: {import_s:.2f} s   (limit 10 s)")
+        print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        print(f"export: {export_s:.2f} s wall, {CPU['exchange export']:.2f} s CPU   (limit 10 s)")
+        print(f"import: {import_s:.2f} s wall, {CPU['exchange import']:.2f} s CPU   (limit 10 s)")
 
         decl = opts.dev / "declarations.csv"
         plain, intel = timed_checks(decl, kr_plain, kr, opts.repeat)
