@@ -130,7 +130,7 @@ def with_supply_chain(source: Path, target: Path, exporters: list[str], rnd: ran
             writer.writerow(row + [name, container(rnd), rnd.choice(PORTS)])
 
 
-def timed_checks(decl: Path, plain_db: Path, intel_db: Path, repeat: int) -> tuple[float, float]:
+def timed_checks(decl: Path, plain_db: Path, intel_db: Path, repeat: int) -> tuple[float, float, float, float]:
     args = ("check", str(decl), "--format", "jsonl", "--output", os.devnull, "--quiet", "--no-save")
     ipr(*args, db=plain_db)  # warm the index cache and the page cache once
     ipr(*args, db=intel_db)
@@ -140,9 +140,8 @@ def timed_checks(decl: Path, plain_db: Path, intel_db: Path, repeat: int) -> tup
         plain_cpu.append(CPU["check"])
         intel.append(ipr(*args, db=intel_db))
         intel_cpu.append(CPU["check"])
-    print(f"  CPU: {statistics.median(plain_cpu):.2f} s without, {statistics.median(intel_cpu):.2f} s with: "
-          f"x{statistics.median(intel_cpu) / statistics.median(plain_cpu):.3f}")
-    return statistics.median(plain), statistics.median(intel)
+    return (statistics.median(plain), statistics.median(intel),
+            statistics.median(plain_cpu), statistics.median(intel_cpu))
 
 
 def main() -> None:
@@ -175,14 +174,16 @@ def main() -> None:
         print(f"import: {import_s:.2f} s wall, {CPU['exchange import']:.2f} s CPU   (limit 10 s)")
 
         decl = opts.dev / "declarations.csv"
-        plain, intel = timed_checks(decl, kr_plain, kr, opts.repeat)
+        plain, intel, plain_cpu, intel_cpu = timed_checks(decl, kr_plain, kr, opts.repeat)
         print(f"check {decl.name}: {plain:.2f} s without partner outcomes, {intel:.2f} s with "
               f"{opts.outcomes:,} loaded: x{intel / plain:.3f} (limit x1.10; median of {opts.repeat})")
+        print(f"  CPU: {plain_cpu:.2f} s without, {intel_cpu:.2f} s with: x{intel_cpu / plain_cpu:.3f}")
         enriched = work / "declarations-supply-chain.csv"
         with_supply_chain(decl, enriched, exporters, rnd)
-        plain, intel = timed_checks(enriched, kr_plain, kr, opts.repeat)
+        plain, intel, plain_cpu, intel_cpu = timed_checks(enriched, kr_plain, kr, opts.repeat)
         print(f"check {decl.name} + exporter/container/port columns: {plain:.2f} s without, {intel:.2f} s with: "
               f"x{intel / plain:.3f} (median of {opts.repeat})")
+        print(f"  CPU: {plain_cpu:.2f} s without, {intel_cpu:.2f} s with: x{intel_cpu / plain_cpu:.3f}")
     finally:
         if opts.keep is None:
             shutil.rmtree(work, ignore_errors=True)
