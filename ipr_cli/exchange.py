@@ -160,6 +160,8 @@ def pseudonym(secret: bytes, importer: str) -> str:
     return PSEUDONYM_PREFIX + hmac.digest(secret, text.encode("utf-8"), "sha256").hex()[:20]
 
 
+TEXT_MAX = 4000  # the schema's bound on a free-text field
+_CURRENCY = re.compile(r"[A-Z]{3}")
 _PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 
 
@@ -332,25 +334,27 @@ def _outcomes(store: Store, admin: str, office: str, since: dt.date | None, secr
         alias = names.get(importer)
         if alias is None:
             alias = names[importer] = pseudonym(secret, importer)
+        currency = get("currency") or ""
+        # Free text is cut to the schema's bounds (a declaration field may be huge).
         append({
             "outcome_id": f"{admin}-{hit_id}",
             "date": (decided_at or "")[:10],
-            "declaration_date": get("date") or as_of or "",
-            "office": office,
-            "hs_code": get("hs_code") or "",
-            "description": get("description") or "",
+            "declaration_date": (get("date") or as_of or "")[:10],
+            "office": office[:TEXT_MAX],
+            "hs_code": (get("hs_code") or "")[:TEXT_MAX],
+            "description": (get("description") or "")[:TEXT_MAX],
             "quantity": _decimal_text(get("quantity")),
             "value": _decimal_text(get("value")),
-            "currency": get("currency") or "",
-            "origin": get("origin") or "",
+            "currency": currency if _CURRENCY.fullmatch(currency) else "",
+            "origin": (get("origin") or "")[:10],
             "importer": alias,
-            "exporter": get("exporter") or "",
-            "transport_document": get("transport_document") or "",
-            "container": get("container") or "",
-            "port_of_loading": get("port_of_loading") or "",
-            "mark": mark or "",
-            "recordation_id": recordation_id or "",
-            "holder": holder or "",
+            "exporter": (get("exporter") or "")[:TEXT_MAX],
+            "transport_document": (get("transport_document") or "")[:TEXT_MAX],
+            "container": (get("container") or "")[:TEXT_MAX],
+            "port_of_loading": (get("port_of_loading") or "")[:TEXT_MAX],
+            "mark": (mark or "")[:400],
+            "recordation_id": (recordation_id or "")[:200],
+            "holder": (holder or "")[:TEXT_MAX],
             "decision": status,
         })
     return out

@@ -433,3 +433,48 @@ def test_a_package_is_written_in_the_canonical_form_it_was_signed_in(ipr, tmp_pa
     write(kr.dir / "pretty.json", json.dumps(document, indent=2, ensure_ascii=False))
     result = kr("exchange", "import", kr.dir / "pretty.json", ok=False)
     assert result.exit_code == 2 and "canonical form" in result.stderr
+
+
+def test_an_outcome_with_a_huge_description_and_an_odd_currency_still_exports_valid(ipr, tmp_path):
+    fr = Admin(ipr, tmp_path, "FR")
+    fr("recordation", "import", FIXTURES / "recordations.csv")
+    decl = write(fr.dir / "d.csv", HEADER + f"D1,1,2026-11-12,KR1,CN,640411,N1KE SHOES {'X' * 6000},1,10,US$,,,\n")
+    fr("check", decl, "--quiet", "--format", "jsonl")
+    fr("decide", "1", "hold", "--note", "fakes")
+    fr("exchange", "keygen", "--admin", "FR", "--output", fr.dir / "FR.pub")
+    fr("exchange", "export", "--to", "KR", "--output", fr.dir / "p.json")
+    package = json.loads((fr.dir / "p.json").read_text())
+    jsonschema.validate(package, exchange.schema())
+    (outcome,) = package["outcomes"]
+    assert len(outcome["description"]) == exchange.TEXT_MAX and outcome["currency"] == ""
+
+
+def test_a_package_for_another_administration_is_refused(ipr, tmp_path):
+    fr = fr_with_a_seizure(ipr, tmp_path)
+    fr("exchange", "export", "--to", "DE", "--output", fr.dir / "p.json")
+    kr = kr_trusting(ipr, tmp_path, fr)
+    kr("exchange", "keygen", "--admin", "KR", "--output", kr.dir / "KR.pub")
+    result = kr("exchange", "import", fr.dir / "p.json", ok=False)
+    assert result.exit_code == 2 and "addressed to DE" in result.stderr
+    assert kr.table("partner_outcomes") == []
+
+
+def test_reading_commands_need_a_store(ipr, tmp_path):
+    result = ipr("exchange", "list")
+    assert result.exit_code == 2 and "No store" in result.stderr
+    result = ipr("exchange", "import", tmp_path / "missing.json")
+    assert result.exit_code == 2 and "Cannot read the package" in result.stderr
+
+
+def test_company_key_never_fails_and_is_stable():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.text(max_size=80))
+    def check(name):
+        key = exchange.company_key(name)
+        assert isinstance(key, str)
+        assert exchange.company_key(key) == key or not key
+
+    check()

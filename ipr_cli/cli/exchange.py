@@ -102,8 +102,13 @@ def import_(
 
     Example: ipr exchange import fr-to-kr.json
     """
+    from pathlib import Path
+
+    from ..errors import InputError
     from ..exchange import import_package
 
+    if not Path(file).is_file():  # before the store is opened (and perhaps created)
+        raise InputError(f"Cannot read the package {file}: no such file.")
     with open_store(create=True) as store:
         result = import_package(store, file)
     if result.already:
