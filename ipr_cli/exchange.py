@@ -739,7 +739,7 @@ class PartnerIntelligence:
         intel = self._marks.get(key)
         if intel is None:
             if self._conn is None:
-                self._conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+                self._conn = sqlite3.connect(Path(self.path).resolve().as_uri() + "?mode=ro", uri=True)
             rows = self._conn.execute(
                 "SELECT partner, date, mark, exporter, container, port_of_loading, origin FROM partner_outcomes"
                 " WHERE mark_key = ? AND decision IN ('hold', 'seized')", (key,)
