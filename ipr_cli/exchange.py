@@ -565,6 +565,8 @@ def import_package(store: Store, path: str) -> ImportResult:
                 mark_key = keys[mark] = plain(mark)
             rows.append((sender, o["outcome_id"], package_id, stamp, *[o.get(k, "") for k in OUTCOME_FIELDS[1:]],
                          mark_key))
+        count = "SELECT COUNT(*) FROM partner_outcomes WHERE partner = ?"
+        known = store.conn.execute(count, (sender,)).fetchone()[0]
         marks = ", ".join("?" for _ in range(len(OUTCOME_FIELDS) + 4))
         updates = ", ".join(f"{c} = excluded.{c}" for c in ("package_id", "received_at", *OUTCOME_FIELDS[1:], "mark_key"))
         store.conn.executemany(
@@ -572,14 +574,8 @@ def import_package(store: Store, path: str) -> ImportResult:
             f" VALUES ({marks}) ON CONFLICT (partner, outcome_id) DO UPDATE SET {updates}",
             rows,
         )
-        store.conn.executemany(
-            "INSERT INTO partner_recordations (partner, recordation_id, package_id, received_at, record)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (partner, recordation_id) DO UPDATE SET"
-            " package_id = excluded.package_id, received_at = excluded.received_at, record = excluded.record",
-            [(sender, r["recordation_id"], package_id, stamp,
-              json.dumps({k: r.get(k, "") for k in RECORDATION_FIELDS}, ensure_ascii=False))
-             for r in package["recordations"]],
-        )
+        added = store.conn.execute(count, (sender,)).fetchone()[0] - known
+        _merge_recordations(store, sender, package_id, stamp, package["recordations"])
         result.outcomes = len(package["outcomes"])
         result.recordations = len(package["recordations"])
         store.conn.execute(
@@ -589,9 +585,35 @@ def import_package(store: Store, path: str) -> ImportResult:
              result.outcomes, result.recordations, hashlib.sha256(data).hexdigest(), os.path.basename(path)),
         )
         store.audit("import", "exchange-package", package_id, None,
-                    {"from": sender, "outcomes": result.outcomes, "recordations": result.recordations,
+                    {"from": sender, "outcomes": result.outcomes, "outcomes_added": added,
+                     "outcomes_updated": result.outcomes - added, "recordations": result.recordations,
                      "file": str(path), "created": package["created"]})
     return result
+
+
+def _merge_recordations(store: Store, partner: str, package_id: str, stamp: str, records: list[dict]) -> None:
+    """Add or update a partner's recordations, each change audited (inside :meth:`Store.write`)."""
+    old = {row[0]: json.loads(row[1]) for row in store.conn.execute(
+        "SELECT recordation_id, record FROM partner_recordations WHERE partner = ?", (partner,))}
+    note = f"exchange package {package_id}"
+    for r in records:
+        new = {k: r.get(k, "") for k in RECORDATION_FIELDS}
+        rid = new["recordation_id"]
+        before = old.get(rid)
+        if before == new:
+            continue
+        store.conn.execute(
+            "INSERT INTO partner_recordations (partner, recordation_id, package_id, received_at, record)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (partner, recordation_id) DO UPDATE SET"
+            " package_id = excluded.package_id, received_at = excluded.received_at, record = excluded.record",
+            (partner, rid, package_id, stamp, json.dumps(new, ensure_ascii=False)),
+        )
+        if before is None:
+            store.audit("add", "partner-recordation", f"{partner}:{rid}", None, new, note)
+        else:
+            changed = [k for k in RECORDATION_FIELDS if before.get(k, "") != new[k]]
+            store.audit("update", "partner-recordation", f"{partner}:{rid}", {k: before.get(k, "") for k in changed},
+                        {k: new[k] for k in changed}, note)
 
 
 def list_packages(store: Store) -> list[dict]:

@@ -358,6 +358,14 @@ def test_list_shows_sent_and_received_with_counts_and_the_audit_trail_has_every_
     kr_audit = [(a["action"], a["entity"]) for a in kr.table("audit") if a["entity"].startswith("exchange")]
     assert fr_audit == [("keygen", "exchange-key"), ("export", "exchange-package")]
     assert kr_audit == [("trust", "exchange-partner"), ("import", "exchange-package")]
+    added = [a["entity_id"] for a in kr.table("audit") if a["entity"] == "partner-recordation"]
+    assert len(added) == 10 and "FR:KCS-TM-2021-000101" in added
+    # a second package with the same recordations changes none of them; its outcome is an update
+    fr("exchange", "export", "--to", "KR", "--recordations", "--output", fr.dir / "p2.json")
+    kr("exchange", "import", fr.dir / "p2.json")
+    assert len([a for a in kr.table("audit") if a["entity"] == "partner-recordation"]) == 10
+    last = json.loads(kr.table("audit")[-1]["after"])
+    assert (last["outcomes_added"], last["outcomes_updated"]) == (0, 1)
 
 
 # ------------------------------------------------------------------------ declaration columns
