@@ -673,57 +673,75 @@ def company_key(name: str) -> str:
     return " ".join(core or words)
 
 
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
+@lru_cache(maxsize=50_000)
 def _plain_code(text: str) -> str:
     """A container number or port code as compared: letters and digits, upper case."""
-    return "".join(ch for ch in text.upper() if ch.isalnum())
+    return _NOT_ALNUM.sub("", text.upper())
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(frozen=True)
 class _Seizure:
     partner: str
     date: str
     mark: str
 
 
-class _MarkIntel:
-    """A partner's seizures for one mark, indexed by exporter, container and route."""
-
-    def __init__(self, rows: Iterable) -> None:
-        self.exporters: dict[str, list[_Seizure]] = {}
-        self.containers: dict[str, list[_Seizure]] = {}
-        self.routes: dict[tuple[str, str], list[_Seizure]] = {}
-        for partner, date, mark, exporter, container, port, origin in rows:
-            seizure = _Seizure(partner, date, mark)
-            if exporter and (key := company_key(exporter)):
-                self.exporters.setdefault(key, []).append(seizure)
-            if container and (key := _plain_code(container)):
-                self.containers.setdefault(key, []).append(seizure)
-            if port and (key := _plain_code(port)):
-                self.routes.setdefault((key, (origin or "").upper()), []).append(seizure)
-        self._names = list(self.exporters)
-
-    def by_exporter(self, name: str) -> list[_Seizure]:
-        key = company_key(name)
-        if not key:
-            return []
-        found = self.exporters.get(key)
-        if found is not None:
-            return found
-        if len(key) < 8 or not self._names:  # a short name must be the same name
-            return []
-        from rapidfuzz import fuzz, process
-
-        best = process.extractOne(key, self._names, scorer=fuzz.token_sort_ratio, score_cutoff=EXPORTER_SIMILARITY)
-        return self.exporters[best[0]] if best else []
-
-
-def _latest(seizures: list[_Seizure]) -> dict[str, _Seizure]:
-    """The most recent seizure of each partner."""
+def _latest(seizures: Iterable[_Seizure]) -> tuple[_Seizure, ...]:
+    """The most recent seizure of each partner, by partner."""
     out: dict[str, _Seizure] = {}
     for s in seizures:
         if s.partner not in out or s.date > out[s.partner].date:
             out[s.partner] = s
-    return dict(sorted(out.items()))
+    return tuple(out[p] for p in sorted(out))
+
+
+class _MarkIntel:
+    """A partner's seizures for one mark, indexed by exporter, container and route
+    (for each, the latest seizure of each partner)."""
+
+    def __init__(self, rows: Iterable) -> None:
+        exporters: dict[str, list[_Seizure]] = {}
+        containers: dict[str, list[_Seizure]] = {}
+        routes: dict[tuple[str, str], list[_Seizure]] = {}
+        for partner, date, mark, exporter, container, port, origin in rows:
+            seizure = _Seizure(partner, date, mark)
+            if exporter and (key := company_key(exporter)):
+                exporters.setdefault(key, []).append(seizure)
+            if container and (key := _plain_code(container)):
+                containers.setdefault(key, []).append(seizure)
+            if port and (key := _plain_code(port)):
+                routes.setdefault((key, (origin or "").upper()), []).append(seizure)
+        self.exporters = {k: _latest(v) for k, v in exporters.items()}
+        self.containers = {k: _latest(v) for k, v in containers.items()}
+        self.routes = {k: _latest(v) for k, v in routes.items()}
+        # Fuzzy comparison is a token-sort ratio: the words of each name sorted once here.
+        self._sorted = {" ".join(sorted(k.split())): k for k in self.exporters}
+        self._choices = list(self._sorted)
+        self._fuzzy: dict[str, tuple[_Seizure, ...]] = {}
+
+    def by_exporter(self, name: str) -> tuple[_Seizure, ...]:
+        """The latest seizures of an exporter of the same name, or nearly (one or two typos)."""
+        key = company_key(name)
+        if not key:
+            return ()
+        found = self.exporters.get(key)
+        if found is not None:
+            return found
+        if len(key) < 8 or not self._choices:  # a short name must be the same name
+            return ()
+        found = self._fuzzy.get(key)
+        if found is None:
+            from rapidfuzz import fuzz, process
+
+            query = " ".join(sorted(key.split()))
+            best = process.extractOne(query, self._choices, scorer=fuzz.ratio, score_cutoff=EXPORTER_SIMILARITY)
+            found = self.exporters[self._sorted[best[0]]] if best else ()
+            if len(self._fuzzy) < 10_000:
+                self._fuzzy[key] = found
+        return found
 
 
 class PartnerIntelligence:
@@ -799,23 +817,24 @@ class PartnerIntelligence:
             if line.exporter or line.container or line.port_of_loading:
                 intel = self._mark(hit.mark)
                 if line.exporter and intel.exporters:
-                    for s in _latest(intel.by_exporter(line.exporter)).values():
+                    seized = intel.by_exporter(line.exporter)
+                    for s in seized:
                         reasons.append(f"exporter seized by {s.partner} customs on {s.date} for {s.mark}")
-                        bonus = EXPORTER_BONUS
+                    bonus += EXPORTER_BONUS if seized else 0
                 if line.container and intel.containers:
                     box = _plain_code(line.container)
-                    for s in _latest(intel.containers.get(box, [])).values():
+                    seized = intel.containers.get(box, ())
+                    for s in seized:
                         reasons.append(f"container {box} seized by {s.partner} customs on {s.date} for {s.mark}")
-                        bonus += CONTAINER_BONUS
-                        break
+                    bonus += CONTAINER_BONUS if seized else 0
                 if line.port_of_loading and intel.routes:
                     port = _plain_code(line.port_of_loading)
                     origin = line.origin.upper()
-                    for s in _latest(intel.routes.get((port, origin), [])).values():
-                        where = port + (f" (origin {origin})" if origin else "")
+                    seized = intel.routes.get((port, origin), ())
+                    where = port + (f" (origin {origin})" if origin else "")
+                    for s in seized:
                         reasons.append(f"route from {where} seized by {s.partner} customs on {s.date} for {s.mark}")
-                        bonus += ROUTE_BONUS
-                        break
+                    bonus += ROUTE_BONUS if seized else 0
             if not reasons:
                 out.append(hit)
                 continue
