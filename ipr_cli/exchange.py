@@ -698,6 +698,10 @@ def _latest(seizures: Iterable[_Seizure]) -> tuple[_Seizure, ...]:
     return tuple(out[p] for p in sorted(out))
 
 
+from rapidfuzz.fuzz import ratio as _ratio  # noqa: E402  (C++: a few microseconds a pair)
+from rapidfuzz.process import extractOne as _extract_one  # noqa: E402
+
+
 class _MarkIntel:
     """A partner's seizures for one mark, indexed by exporter, container and route
     (for each, the latest seizure of each partner)."""
@@ -734,10 +738,8 @@ class _MarkIntel:
             return ()
         found = self._fuzzy.get(key)
         if found is None:
-            from rapidfuzz import fuzz, process
-
             query = " ".join(sorted(key.split()))
-            best = process.extractOne(query, self._choices, scorer=fuzz.ratio, score_cutoff=EXPORTER_SIMILARITY)
+            best = _extract_one(query, self._choices, scorer=_ratio, score_cutoff=EXPORTER_SIMILARITY)
             found = self.exporters[self._sorted[best[0]]] if best else ()
             if len(self._fuzzy) < 10_000:
                 self._fuzzy[key] = found
