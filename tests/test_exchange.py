@@ -443,10 +443,10 @@ def test_a_package_is_written_in_the_canonical_form_it_was_signed_in(ipr, tmp_pa
     assert result.exit_code == 2 and "canonical form" in result.stderr
 
 
-def test_an_outcome_with_a_huge_description_and_an_odd_currency_still_exports_valid(ipr, tmp_path):
+def test_an_outcome_with_a_huge_exporter_and_an_odd_currency_still_exports_valid(ipr, tmp_path):
     fr = Admin(ipr, tmp_path, "FR")
     fr("recordation", "import", FIXTURES / "recordations.csv")
-    decl = write(fr.dir / "d.csv", HEADER + f"D1,1,2026-11-12,KR1,CN,640411,N1KE SHOES {'X' * 6000},1,10,US$,,,\n")
+    decl = write(fr.dir / "d.csv", HEADER + f"D1,1,2026-11-12,KR1,CN,640411,N1KE SHOES,1,10,US$,{'X' * 6000},,\n")
     fr("check", decl, "--quiet", "--format", "jsonl")
     fr("decide", "1", "hold", "--note", "fakes")
     fr("exchange", "keygen", "--admin", "FR", "--output", fr.dir / "FR.pub")
@@ -454,7 +454,7 @@ def test_an_outcome_with_a_huge_description_and_an_odd_currency_still_exports_va
     package = json.loads((fr.dir / "p.json").read_text())
     jsonschema.validate(package, exchange.schema())
     (outcome,) = package["outcomes"]
-    assert len(outcome["description"]) == exchange.TEXT_MAX and outcome["currency"] == ""
+    assert len(outcome["exporter"]) == exchange.TEXT_MAX and outcome["currency"] == ""
 
 
 def test_a_package_for_another_administration_is_refused(ipr, tmp_path):
