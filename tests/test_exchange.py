@@ -486,3 +486,16 @@ def test_company_key_never_fails_and_is_stable():
         assert exchange.company_key(key) == key or not key
 
     check()
+
+
+def test_supply_chain_columns_are_read_from_parquet(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    table = pa.table({"description": ["NIKE SHOES"], "shipper": ["Acme Trading Co. Ltd"], "awb": ["HLCU123"],
+                      "container no": ["mscu1234567"], "pol": ["CNSHA"]})
+    pq.write_table(table, tmp_path / "d.parquet")
+    with DeclarationReader(str(tmp_path / "d.parquet")) as reader:
+        (line,) = list(reader)
+    assert (line.exporter, line.transport_document, line.container, line.port_of_loading) == (
+        "Acme Trading Co. Ltd", "HLCU123", "MSCU1234567", "CNSHA")
