@@ -27,7 +27,8 @@ SPEC_HIT_FIELDS = ("file", "row", "declaration_id", "item_no", "recordation_id",
 HIT_FIELDS = ("hit_id", "run_id", *SPEC_HIT_FIELDS, "status", "decided_at", "decided_by", "deadline", "runs_seen",
               "last_seen_at")
 LINE_FIELDS = ("declaration_id", "item_no", "date", "importer", "origin", "hs_code", "description",
-               "brand", "quantity", "value", "currency")
+               "brand", "quantity", "value", "currency", "exporter", "transport_document", "container",
+               "port_of_loading")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 

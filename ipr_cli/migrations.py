@@ -242,3 +242,38 @@ def m015_datasette_types(db: Database) -> None:
     db.execute("UPDATE recordations SET min_unit_value = NULL WHERE TRIM(COALESCE(min_unit_value, '')) = ''")
     db["recordations"].transform(types={"min_unit_value": float})
     db["hits"].transform(add_foreign_keys=[("recordation_id", "recordations", "recordation_id")])
+
+
+@migrations(name="m013_exchange")
+def m013_exchange(db: Database) -> None:
+    # This administration's signing key (one per store; the store file is owner-only).
+    db["exchange_identity"].create(
+        {"admin": str, "private_key": str, "public_key": str, "key_id": str, "created_at": str}, pk="admin"
+    )
+    # Partners: their trusted public key, and the secret that keys the importer
+    # pseudonyms sent to them (made on the first export, never sent).
+    db["exchange_partners"].create(
+        {"code": str, "public_key": str, "key_id": str, "trusted_at": str, "pseudonym_secret": str,
+         "created_at": str},
+        pk="code",
+    )
+    db["exchange_packages"].create(
+        {"package_id": str, "direction": str, "partner": str, "created": str, "at": str, "user": str,
+         "since": str, "outcomes": int, "recordations": int, "sha256": str, "file": str},
+        pk="package_id",
+    )
+    db["exchange_packages"].create_index(["direction", "partner"])
+    # What partners sent, kept apart from this administration's own recordations and hits.
+    db["partner_outcomes"].create(
+        {"partner": str, "outcome_id": str, "package_id": str, "received_at": str, "date": str,
+         "declaration_date": str, "office": str, "hs_code": str, "description": str, "quantity": str,
+         "value": str, "currency": str, "origin": str, "importer": str, "exporter": str,
+         "transport_document": str, "container": str, "port_of_loading": str, "mark": str,
+         "recordation_id": str, "holder": str, "decision": str, "mark_key": str},
+        pk=("partner", "outcome_id"),
+    )
+    db["partner_outcomes"].create_index(["mark_key", "decision"])
+    db["partner_recordations"].create(
+        {"partner": str, "recordation_id": str, "package_id": str, "received_at": str, "record": str},
+        pk=("partner", "recordation_id"),
+    )

@@ -160,12 +160,21 @@ class DeclarationLine(NamedTuple):
     quantity: Decimal | None = None
     value: Decimal | None = None
     currency: str = ""
+    # Supply-chain fields (optional; partner intelligence matches on them, exchange sends them).
+    exporter: str = ""
+    transport_document: str = ""
+    container: str = ""
+    port_of_loading: str = ""
 
     @property
     def unit_value(self) -> Decimal | None:
         if self.value is None or not self.quantity:
             return None
         return self.value / self.quantity
+
+
+# The optional supply-chain fields of a line, kept with its hits (additive JSON fields).
+SUPPLY_CHAIN_FIELDS: tuple[str, ...] = ("exporter", "transport_document", "container", "port_of_loading")
 
 
 @dataclass(frozen=True)

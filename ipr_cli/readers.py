@@ -133,6 +133,10 @@ DECLARATION_FIELDS: tuple[str, ...] = (
     "quantity",
     "value",
     "currency",
+    "exporter",
+    "transport_document",
+    "container",
+    "port_of_loading",
 )
 
 # Header synonyms, matched after _compact(); the canonical name itself is implied.
@@ -158,6 +162,13 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "quantity": ("qty", "pieces", "수량"),
     "currency": ("ccy", "currency code", "통화"),
     "date": ("acceptance date", "declaration date", "신고일자", "수리일자"),
+    "exporter": ("consignor", "exporter name", "exporter id", "shipper", "seller", "supplier", "수출자", "发货人"),
+    "transport_document": (
+        "transport doc", "bill of lading", "bl", "b/l", "bl no", "bl number", "hbl", "mbl",
+        "awb", "air waybill", "airway bill", "waybill", "cmr", "선하증권번호", "운송장번호",
+    ),
+    "container": ("container no", "container number", "container id", "cntr", "cntr no", "컨테이너번호"),
+    "port_of_loading": ("pol", "loading port", "port of departure", "place of loading", "port loading", "적재항"),
 }
 
 
@@ -1592,7 +1603,8 @@ class DeclarationReader:
 
     def _make_line(self, row: int, description: str, declaration_id: str, item_no: str, date_text: str,
                    importer: str, origin: str, hs_code: str, brand: str, quantity_text: str,
-                   value_text: str, currency: str) -> DeclarationLine:
+                   value_text: str, currency: str, exporter: str = "", transport_document: str = "",
+                   container: str = "", port_of_loading: str = "") -> DeclarationLine:
         """A line from its stripped field texts (in ``_LINE_FIELDS`` order)."""
         date = quantity = value = None
         if len(description) > MATCH_CHARS:
@@ -1616,7 +1628,8 @@ class DeclarationReader:
             value = (Decimal(value_text) if len(value_text) < 16 and value_text[0] in _NONZERO_DIGITS
                      and _plain_number(value_text) else self._number(row, "value", value_text))
         return _new_tuple(DeclarationLine, (self.file, row, description, declaration_id, item_no, date, importer,
-                                            origin.upper(), hs_code, brand, quantity, value, currency.upper()))
+                                            origin.upper(), hs_code, brand, quantity, value, currency.upper(),
+                                            exporter, transport_document, container.upper(), port_of_loading))
 
     def _cut(self, row: int, field: str, text: str) -> str:
         """``text`` cut to ``MATCH_CHARS`` at a word boundary, ``…`` marking the cut; reported."""

@@ -32,6 +32,7 @@ from .models import (
     DenyEntry,
     Hit,
     Recordation,
+    SUPPLY_CHAIN_FIELDS,
     ScreeningContext,
     Suppression,
 )
@@ -794,7 +795,7 @@ def line_record(line: DeclarationLine) -> dict:
     """A declaration line as plain JSON-able values."""
     out: dict = {}
     for name in ("declaration_id", "item_no", "date", "importer", "origin", "hs_code", "description",
-                 "brand", "quantity", "value", "currency"):
+                 "brand", "quantity", "value", "currency", *SUPPLY_CHAIN_FIELDS):
         value = getattr(line, name)
         out[name] = "" if value is None else (value.isoformat() if isinstance(value, dt.date) else str(value))
     return out

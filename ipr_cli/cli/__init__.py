@@ -73,6 +73,9 @@ def _register() -> None:
     app.command("report")(casework.report)
     app.command("stats")(casework.stats)
     recordation.app.command("lint")(casework.lint)
+    from . import exchange
+
+    app.add_typer(exchange.app, name="exchange")
     from . import check as check_cmd
 
     app.command("check")(check_cmd.check)

@@ -207,7 +207,7 @@ def _print_hit(info: dict) -> None:
     head.add_row("Run", Text(clean(info["run_id"])))
     head.add_row("Line", Text(clean(f"{info['file']} row {info['row']}")))
     for name in ("declaration_id", "item_no", "date", "importer", "origin", "hs_code", "brand", "quantity",
-                 "value", "currency"):
+                 "value", "currency", "exporter", "transport_document", "container", "port_of_loading"):
         value = line.get(name) if name != "date" else info.get("date")
         if value:
             head.add_row(name.replace("_", " "), Text(clean(value)))

@@ -44,6 +44,9 @@ def check(
     changed_since: Optional[str] = typer.Option(
         None, "--recordations-changed-since", metavar="DATE",
         help="Screen only against recordations added or changed since DATE (ISO date or date-time, UTC)."),
+    with_partner_recordations: bool = typer.Option(
+        False, "--with-partner-recordations",
+        help="Also screen against recordations received from partner administrations (hits name the partner)."),
 ) -> None:
     """Screen declaration lines for recorded marks, however disguised, and explain each flag.
 
@@ -53,6 +56,7 @@ def check(
       ipr check day/*.csv --format jsonl --output hits.jsonl --fail-on hit --quiet
       ipr check archive/2025/ --scheduler tcp://10.0.0.5:8786 --recordations-changed-since 2026-11-01 \\
           --format parquet --output rescreen.parquet
+      ipr check declarations.csv --with-partner-recordations
     """
     from ..errors import UsageError
     from ..readers import parse_columns_option
@@ -88,6 +92,12 @@ def check(
         recordations = store.recordations()
         context = store.context()
         revision = store.revision()
+        # Partner intelligence (exchange): seizures strengthen hits; partner recordations only on request.
+        from ..exchange import PartnerIntelligence, partner_recordations
+
+        extra = partner_recordations(store) if with_partner_recordations else []
+        recordations = recordations + extra if extra else recordations
+        intelligence = PartnerIntelligence.load(store, extra)
         cache = _index_cache(store, len(recordations), default_cache_dir())
         if since is not None:
             changed = store.recordation_ids_changed_since(since)
@@ -142,6 +152,8 @@ def check(
                 from ..rescreen import confirmed
 
                 screened = confirmed(screened, full, changed, as_of=as_of_date, min_score=min_score, summary=summary)
+            if intelligence is not None:
+                screened = intelligence.refined(screened)
             with _output(fmt, output) as out:
                 color = None if output in (None, "-") else False
                 if fmt == "parquet":
@@ -178,7 +190,8 @@ def check(
                                 "files": [vars(f) for f in summary.files],
                                 "options": {"format": fmt, "min_score": min_score, "fail_on": fail_on, "strict": strict,
                                             "encoding": encoding, "columns": columns, "scheduler": scheduler,
-                                            "recordations_changed_since": since},
+                                            "recordations_changed_since": since,
+                                            "with_partner_recordations": with_partner_recordations},
                                 "recordations_revision": revision,
                                 "lines_read": summary.lines_read,
                                 "lines_flagged": summary.lines_flagged,

@@ -9,7 +9,7 @@ import sys
 import tempfile
 from typing import Any, TextIO
 
-from ipr_cli.models import DeclarationLine, Hit
+from ipr_cli.models import SUPPLY_CHAIN_FIELDS, DeclarationLine, Hit
 from ipr_cli.writers._text import csv_cell, dumps
 
 # The SPEC's hit object, in order; CSV columns are the same.
@@ -31,6 +31,16 @@ META_KEYS: tuple[str, ...] = ("schema_version", "ipr_version", "run_id", "as_of"
 _SPOOL_BYTES = 4 * 1024 * 1024
 
 
+def hit_object(hit: Hit, line: DeclarationLine) -> dict[str, Any]:
+    """The SPEC's hit object, plus the line's supply-chain fields that it has (additive)."""
+    record = hit.to_dict()
+    for name in SUPPLY_CHAIN_FIELDS:
+        value = getattr(line, name, "")
+        if value:
+            record[name] = value
+    return record
+
+
 class CheckWriter:
     """Base class: receives hits in file/row/score order, then the run's summary."""
 
@@ -48,9 +58,10 @@ class CheckWriter:
         self.ids = ids
         self._write(hit, line)
 
-    def record(self, hit: Hit) -> dict[str, Any]:
-        """The SPEC's hit object, plus ``run_id`` and ``hit_id`` of a saved run."""
-        record = hit.to_dict()
+    def record(self, hit: Hit, line: DeclarationLine | None = None) -> dict[str, Any]:
+        """The SPEC's hit object, plus the line's supply-chain fields that it has and
+        ``run_id`` and ``hit_id`` of a saved run."""
+        record = hit.to_dict() if line is None else hit_object(hit, line)
         if self.ids:
             record.update(self.ids)
         return record
@@ -72,7 +83,7 @@ class JsonLinesWriter(CheckWriter):
         self._follow = stream is sys.stdout
 
     def _write(self, hit: Hit, line: DeclarationLine) -> None:
-        self.stream.write(dumps(self.record(hit)) + "\n")
+        self.stream.write(dumps(self.record(hit, line)) + "\n")
         if self._follow:
             self.stream.flush()
 
@@ -91,7 +102,7 @@ class JsonWriter(CheckWriter):
         if self.hit_count > 1:
             self._spool.write(",\n")
         # Indented as json.dumps(document, indent=2) would indent a hit.
-        self._spool.write("    " + dumps(self.record(hit), indent=2).replace("\n", "\n    "))
+        self._spool.write("    " + dumps(self.record(hit, line), indent=2).replace("\n", "\n    "))
 
     def close(self, summary: dict[str, Any]) -> None:
         out = self.stream
