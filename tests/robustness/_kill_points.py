@@ -36,8 +36,9 @@ from ipr_cli.models import RECORDATION_FIELDS
 
 # Columns whose values differ between two runs of the same command (clock, random ids).
 VOLATILE = {"at", "created_at", "updated_at", "decided_at", "started_at", "finished_at", "run_id",
-            "duration_s", "applied_at", "id", "hit_id", "from_hit"}
-TABLES = ("recordations", "audit", "meta", "runs", "hits", "decisions", "allow", "deny", "_sqlite_migrations")
+            "duration_s", "applied_at", "id", "hit_id", "from_hit", "last_seen_at", "seen_at"}
+TABLES = ("recordations", "audit", "meta", "runs", "hits", "hit_runs", "decisions", "allow", "deny",
+          "_sqlite_migrations")
 
 
 @dataclass
