@@ -30,7 +30,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from _robust import _WITH_SIGINT, FIXTURES, ROOT, child_env, run_ipr, wal_size, write_declarations, write_recordations
+from _robust import (
+    _WITH_SIGINT, FIXTURES, ROOT, child_env, integrity, run_ipr, wal_size, write_declarations, write_recordations,
+)
 
 from ipr_cli.models import RECORDATION_FIELDS
 
@@ -239,14 +241,6 @@ def replay_problems(db: Path) -> list[str]:
     finally:
         con.close()
     return problems
-
-
-def integrity(db: Path) -> str:
-    con = sqlite3.connect(db)
-    try:
-        return con.execute("PRAGMA integrity_check").fetchone()[0]
-    finally:
-        con.close()
 
 
 def temp_files(*dirs: Path) -> list[str]:
