@@ -140,7 +140,7 @@ class ParquetFormat:
         return self.dataset.sha256()
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
-        from .readers import _cell_text
+        from .readers.values import _cell_text
 
         pq = require_pyarrow()
         width = len(self.headers)

@@ -204,8 +204,9 @@ def test_a_field_over_the_reading_limit_is_skipped_with_a_clear_message(ipr, sto
 def test_rows_after_an_oversized_quoted_field_keep_their_numbers(tmp_path, monkeypatch):
     """The oversized field spans lines; before, its tail was read as rows of its own."""
     from ipr_cli import readers
+    from ipr_cli.readers import csv_format
 
-    monkeypatch.setattr(readers, "_FIELD_LIMIT", 1000)
+    monkeypatch.setattr(csv_format, "_FIELD_LIMIT", 1000)
     old = csv.field_size_limit(1000)
     try:
         path = tmp_path / "d.csv"
@@ -361,9 +362,9 @@ def test_an_xlsx_of_too_many_rows_is_refused(ipr, stocked, tmp_path):
 
 
 def test_an_xlsx_part_unpacking_past_the_limit_is_refused(ipr, stocked, tmp_path, monkeypatch):
-    from ipr_cli import readers
+    from ipr_cli.readers import xlsx_format
 
-    monkeypatch.setattr(readers, "XLSX_MAX_MEMBER", 1 << 20)  # the real limit is 512 MiB: the same check
+    monkeypatch.setattr(xlsx_format, "XLSX_MAX_MEMBER", 1 << 20)  # the real limit is 512 MiB: the same check
     rows = [HEAD_ROW] + [_cell(i, b"PLAIN COTTON BAGS " * 10) for i in range(2, 10_000)]
     path = _xlsx(tmp_path / "big.xlsx", rows)
     refused(ipr("check", path, "--no-save"), "big.xlsx", "unpacks to", "the limit is 1,048,576")
