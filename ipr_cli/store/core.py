@@ -1,237 +1,29 @@
-"""The SQLite store: opening (and migrating) it, and every query.  No printing here.
-
-One file, WAL journal, a busy timeout, readable by its owner only.  Every write runs
-in one ``BEGIN IMMEDIATE`` transaction, so a failure or a kill leaves the store as it
-was before the command.
-"""
+"""The open store: transactions, audit, recordations, runs and the screening context."""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import getpass
 import json
-import math
 import os
 import secrets
 import stat
 import sqlite3
-import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlite_utils import Database
 
-from .errors import NotFoundError, StoreError, UsageError
-from .gctuning import cycle_collector_paused
-from .models import (
-    LIST_FIELDS,
-    RECORDATION_FIELDS,
-    DeclarationLine,
-    DenyEntry,
-    Hit,
-    Recordation,
-    SUPPLY_CHAIN_FIELDS,
-    ScreeningContext,
-    Suppression,
-)
-from .migrations import line_key
-from .recordations import from_store_row, from_store_rows
-
-APP_NAME = "ipr"
-DEFAULT_BUSY_TIMEOUT = 5.0
-
-
-def default_path() -> Path:
-    """The per-user store location (used when neither --db nor IPR_DB is given): the
-    user's data directory ($XDG_DATA_HOME or ~/.local/share on Linux, Application
-    Support on macOS, %LOCALAPPDATA% on Windows)."""
-    base = os.environ.get("XDG_DATA_HOME")
-    if base:
-        return Path(base) / APP_NAME / "ipr.db"
-    if sys.platform.startswith("win"):
-        root = os.environ.get("LOCALAPPDATA") or os.environ.get("APPDATA") or str(Path.home())
-        return Path(root) / APP_NAME / "ipr.db"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support" / APP_NAME / "ipr.db"
-    return Path.home() / ".local" / "share" / APP_NAME / "ipr.db"
-
-
-def legacy_default_path() -> Path:
-    """Where versions before this one kept the default store: Click's application
-    directory, which is the configuration directory on Linux."""
-    if sys.platform.startswith("win"):
-        root = os.environ.get("APPDATA") or str(Path.home())
-        return Path(root) / APP_NAME / "ipr.db"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support" / APP_NAME / "ipr.db"
-    config = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(config) / APP_NAME / "ipr.db"
-
-
-def adopt_legacy_store() -> str | None:
-    """Move a store left at the old default location to the data directory (with its
-    WAL files), when none is there yet; return a notice for the user, or None."""
-    new, old = default_path(), legacy_default_path()
-    if new == old or new.exists() or not old.is_file():
-        return None
-    try:
-        # Everything into the database file first (the last connection to close removes
-        # the WAL), so that one rename moves the whole store.
-        conn = sqlite3.connect(str(old), timeout=busy_timeout())
-        try:
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        finally:
-            conn.close()
-        new.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(old, new)
-        for suffix in ("-wal", "-shm"):
-            with contextlib.suppress(OSError):
-                Path(str(old) + suffix).unlink()
-    except sqlite3.Error as exc:
-        return f"Notice: the store at the old location {old} could not be moved ({exc}); give --db {old}."
-    except OSError as exc:
-        return (f"Notice: the store is still at the old location {old} (it could not be moved to {new}: "
-                f"{exc.strerror}); give --db {old} or move it there yourself.")
-    return f"Notice: the store moved from the old location {old} to the data directory: {new}."
-
-
-def resolve_path(option: str | None) -> Path:
-    """--db, else IPR_DB, else the per-user default."""
-    chosen = option or os.environ.get("IPR_DB")
-    if not chosen:
-        return default_path()
-    try:
-        return Path(chosen).expanduser()
-    except RuntimeError:  # ~name of no such user, or no home directory
-        source = "--db" if option else "IPR_DB"
-        raise UsageError(
-            f"{source} {chosen}: {chosen.split('/')[0]} names no user's home directory.",
-            hint="Give the store's path in full.",
-        ) from None
-
-
-MAX_BUSY_TIMEOUT = 86400.0  # a day: longer is a mistake, not a wish
-
-
-def busy_timeout() -> float:
-    """Seconds to wait for a busy store: IPR_BUSY_TIMEOUT, else 5.  A value that is not
-    a number from 0 to 86400 (a day) is refused, ``inf`` and ``nan`` included: SQLite
-    cannot wait forever, and a nightly job should fail rather than hang."""
-    text = os.environ.get("IPR_BUSY_TIMEOUT", "").strip()
-    if not text:
-        return DEFAULT_BUSY_TIMEOUT
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (0 <= value <= MAX_BUSY_TIMEOUT):  # (false for nan)
-        raise UsageError(
-            f"IPR_BUSY_TIMEOUT={text!r} is not a number of seconds from 0 to {MAX_BUSY_TIMEOUT:.0f}.",
-            hint="Set it to how long to wait for another ipr process, e.g. IPR_BUSY_TIMEOUT=30, or unset it (5 s).",
-        )
-    return value
-
-
-def now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-
-
-def current_user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name in some containers
-        return str(os.getuid())
-
-
-def store_error(exc: sqlite3.Error, path: Path) -> StoreError:
-    """Translate an SQLite failure into the user's terms."""
-    text = str(exc)
-    if "locked" in text or "busy" in text:
-        return StoreError(
-            f"The store {path} is busy: another ipr process is writing to it.",
-            hint="Wait for it to finish and run the command again "
-            "(IPR_BUSY_TIMEOUT sets how many seconds to wait).",
-        )
-    if "full" in text:
-        return StoreError(
-            f"The store {path} could not be written: the disk or the store is full. Nothing was changed.",
-            hint="Free some space and run the command again.",
-        )
-    if "readonly" in text or "read-only" in text:
-        return StoreError(
-            f"The store {path} is read-only here (its file or its directory may not be written). Nothing was changed.",
-            hint="Run the command as the store's owner, or ask for write access to its directory.",
-        )
-    if "not a database" in text:
-        return StoreError(
-            f"{path} is not an ipr store (it is not an SQLite database).",
-            hint="Check --db / IPR_DB: `ipr db path` shows which file is used.",
-        )
-    if "malformed" in text or "corrupt" in text:
-        return StoreError(
-            f"The store {path} is damaged ({text}).",
-            hint="Restore it from a backup (`ipr db path` shows where it is).",
-        )
-    return StoreError(f"The store {path} failed: {text}.")
-
-
-def _check_ownership(path: Path, info: os.stat_result) -> None:
-    """A store is the user's own and only theirs to write: another user's file (an
-    empty one planted in a shared directory included) or one others may write could
-    be read or changed behind this user's back."""
-    uid = getattr(os, "getuid", lambda: None)()
-    if uid is not None and info.st_uid != uid:
-        raise StoreError(
-            f"The store {path} belongs to another user (uid {info.st_uid}); ipr uses only a store of your own.",
-            hint="Point --db / IPR_DB at your own store, or have its owner run the command.",
-        )
-    if info.st_mode & 0o022:
-        raise StoreError(
-            f"The store {path} may be written by other users (mode {stat.filemode(info.st_mode)}); ipr refuses it.",
-            hint=f"Make it yours alone: chmod 600 {path}",
-        )
-
-
-def _connect_read_only(path: Path) -> sqlite3.Connection:
-    """Open a store whose directory is not writable: read-only, and as immutable when no
-    write-ahead log beside it shows that someone could be writing it."""
-    from urllib.parse import quote
-
-    wal = Path(str(path) + "-wal")
-    immutable = "" if wal.exists() and wal.stat().st_size else "&immutable=1"
-    uri = f"file:{quote(str(path.resolve()))}?mode=ro{immutable}"
-    return sqlite3.connect(uri, uri=True, timeout=busy_timeout(), isolation_level=None)
-
-
-KNOWN_USER_VERSION = 0  # ipr keeps its schema version in the migrations table
-
-
-def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
-    """Refuse a store written by a newer ipr: its schema may mean what this one cannot know."""
-    from .migrations import migrations
-
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
-    unknown: list[str] = []
-    has_table = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (migrations.migrations_table,)
-    ).fetchone()
-    if has_table:
-        from sqlite_utils import Database as _Memory
-
-        known = {m.name for m in migrations.pending(_Memory(memory=True))}  # every step this ipr has
-        applied = [r[0] for r in conn.execute(
-            f"SELECT name FROM [{migrations.migrations_table}] WHERE migration_set = ?", (migrations.name,)
-        )]
-        unknown = [name for name in applied if name not in known]
-    if version > KNOWN_USER_VERSION or unknown:
-        detail = f"schema steps {', '.join(unknown)}" if unknown else f"user_version {version}"
-        raise StoreError(
-            f"The store {path} was written by a newer ipr ({detail}); this ipr does not know that schema "
-            "and leaves the store alone.",
-            hint="Upgrade ipr (pip install -U ipr-cli), or point --db / IPR_DB at another store.",
-        )
+from ..errors import NotFoundError, StoreError
+from ..gctuning import cycle_collector_paused
+from ..models import RECORDATION_FIELDS, DeclarationLine, DenyEntry, Hit, Recordation, ScreeningContext, Suppression
+from ..migrations import line_key
+from ..recordations import from_store_row, from_store_rows
+from .connection import _check_ownership, _check_schema, _connect_read_only, store_error
+from .paths import busy_timeout, current_user, now
+from .planner import HitPlanner
+from .values import line_record, stored_value_problem, to_store_row
 
 
 @dataclass
@@ -325,7 +117,7 @@ class Store:
             )
 
     def _migrate(self) -> None:
-        from .migrations import migrations
+        from ..migrations import migrations
 
         if migrations.pending(self.db):
             # Table rebuilds (adding a foreign key) need the checks off, which SQLite
@@ -578,7 +370,7 @@ class Store:
         rec = self.get(recordation_id)
         cases = self.conn.execute("SELECT COUNT(*) FROM hits WHERE recordation_id = ?", (recordation_id,)).fetchone()[0]
         if cases:
-            from .errors import InputError
+            from ..errors import InputError
 
             raise InputError(
                 f"Recordation {recordation_id} cannot be removed: {cases} saved hit(s) refer to it, "
@@ -688,114 +480,3 @@ class Store:
     def context(self) -> ScreeningContext:
         return ScreeningContext(allow=self.allow_entries(), deny=self.deny_entries())
 
-
-def stored_value_problem(row: dict) -> tuple[str, str] | None:
-    """The first field of a stored recordation outside the contract, and why; None if sound."""
-    from decimal import Decimal, InvalidOperation
-
-    from .models import Status
-
-    for name in ("recordation_id", "mark", "holder"):
-        if not isinstance(row.get(name), str) or not row[name]:
-            return name, f"{row.get(name)!r} is not a non-empty text"
-    for name in ("valid_from", "valid_until"):
-        value = row.get(name)
-        if name == "valid_from" and value in (None, ""):
-            continue
-        try:
-            dt.date.fromisoformat(str(value))
-        except ValueError:
-            return name, f"{value!r} is not a date (YYYY-MM-DD)"
-    status = row.get("status")
-    if status not in (None, "") and status not in {s.value for s in Status}:
-        return "status", f"{status!r} is not active, suspended or expired"
-    nice = str(row.get("nice_classes") or "")
-    try:  # a JSON array (lists are stored so), or ;-separated text in a store not yet migrated
-        parts = [str(p).strip() for p in json.loads(nice)] if nice.startswith("[") else nice.split(";")
-    except (ValueError, TypeError):
-        parts = [nice]
-    for part in parts:
-        if part and not (part.isascii() and part.isdigit()):
-            return "nice_classes", f"{nice!r} is not a list of class numbers"
-    floor = row.get("min_unit_value")
-    if floor not in (None, ""):
-        try:
-            if not Decimal(str(floor)).is_finite():
-                raise InvalidOperation
-        except (InvalidOperation, ValueError):
-            return "min_unit_value", f"{floor!r} is not a number"
-    return None
-class HitPlanner:
-    """Hit ids for a run's hits as they are found, so that streamed output can name them.
-
-    A line already flagged against the same recordation keeps its hit's id; a new case
-    gets the next free id (checked again when the run is saved: see ``Store.save_run``).
-    File digests are taken when a line without a declaration id first needs one.
-    """
-
-    def __init__(self, store: "Store") -> None:
-        self.store = store
-        with store.guard():
-            self.first_new = int(store.conn.execute("SELECT COALESCE(MAX(hit_id), 0) FROM hits").fetchone()[0]) + 1
-        self.next_id = self.first_new
-        self.planned: dict[int, tuple[str, int]] = {}  # id(hit) -> (line key, hit id)
-        self._cases: dict[tuple[str, str], int] = {}
-        self._digests: dict[str, str] = {}
-        self._hits: list[Hit] = []  # keeps every planned hit alive, so id(hit) stays unique
-        self.renumbered = False
-
-    def _digest(self, path: str) -> str:
-        if path not in self._digests:
-            digest = ""
-            if path != "-" and os.path.isfile(path):
-                import hashlib
-
-                h = hashlib.sha256()
-                with open(path, "rb") as f:
-                    for block in iter(lambda: f.read(1 << 20), b""):
-                        h.update(block)
-                digest = h.hexdigest()
-            self._digests[path] = digest
-        return self._digests[path]
-
-    def assign(self, hit: Hit, line: DeclarationLine) -> int:
-        """The id ``hit`` has (or will have) in the store."""
-        if hit.declaration_id.strip():
-            key = line_key(hit.declaration_id, hit.item_no, None, hit.row)
-        else:
-            key = line_key("", "", self._digest(hit.file), hit.row)
-        case = (key, hit.recordation_id)
-        hit_id = self._cases.get(case)
-        if hit_id is None:
-            with self.store.guard():
-                row = self.store.conn.execute(
-                    "SELECT hit_id FROM hits WHERE line_key = ? AND recordation_id = ?", case
-                ).fetchone()
-            if row is not None:
-                hit_id = int(row[0])
-            else:
-                hit_id = self.next_id
-                self.next_id += 1
-            self._cases[case] = hit_id
-        self.planned[id(hit)] = (key, hit_id)
-        self._hits.append(hit)
-        return hit_id
-
-
-def to_store_row(rec: Recordation) -> dict:
-    """A recordation as stored: lists as JSON arrays, ``min_unit_value`` a number."""
-    out: dict = rec.to_record()
-    for name in LIST_FIELDS:
-        out[name] = json.dumps(list(getattr(rec, name)), ensure_ascii=False)
-    out["min_unit_value"] = float(rec.min_unit_value) if rec.min_unit_value is not None else None
-    return out
-
-
-def line_record(line: DeclarationLine) -> dict:
-    """A declaration line as plain JSON-able values."""
-    out: dict = {}
-    for name in ("declaration_id", "item_no", "date", "importer", "origin", "hs_code", "description",
-                 "brand", "quantity", "value", "currency", *SUPPLY_CHAIN_FIELDS):
-        value = getattr(line, name)
-        out[name] = "" if value is None else (value.isoformat() if isinstance(value, dt.date) else str(value))
-    return out
