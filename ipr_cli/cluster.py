@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import gc
 import logging
 import os
 import threading
@@ -26,7 +25,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 
 from .errors import InputError, IprError, UsageError
-from .gctuning import collections_rare, cycle_collector_paused
+from .gctuning import collections_rare, cycle_collector_paused, freeze, release_frozen
 from .models import DeclarationLine, Hit, Recordation, ScreeningContext
 from .screening import FileInfo, Summary
 
@@ -60,14 +59,13 @@ def _matcher_for(payload: tuple[str, list[Recordation], ScreeningContext]):
             from .matching import Matcher
 
             _MATCHER = None  # the last run's index goes before this one's is built
-            gc.unfreeze()
-            gc.collect()
+            release_frozen()
             with cycle_collector_paused():
                 matcher = Matcher(recordations, context=context)
                 if hook is not None:
                     hook(matcher)
                 _MATCHER = (token, matcher)
-                gc.freeze()  # the index lasts the run: the collector never scans it again (see gctuning)
+                freeze()  # the index lasts the run: the collector never scans it again (see gctuning)
             _BUILDS += 1
         return _MATCHER[1]
 
@@ -287,25 +285,30 @@ def _run(client, files, parts, infos, recordations, context, as_of, min_score, e
                 progress(files[k], done_bytes[k], totals[k])
             while next_part in results:
                 part = parts[next_part]
-                _, count, flagged, problems = results.pop(next_part)
                 info = file_infos.get(part.file_index)
                 if info is None:
                     info = file_infos[part.file_index] = FileInfo(path=part.path, sha256=hashes[part.file_index])
                     summary.files.append(info)
-                summary.lines_read += count
-                info.lines += count
-                for line, hits, withheld in flagged:
-                    if withheld:
-                        summary.suppressed += 1
-                        summary.suppressed_hits.extend(withheld)
-                    hits = [h for h in hits if h.score >= min_score]
-                    if hits:
-                        summary.lines_flagged += 1
-                        for h in hits:
-                            summary.by_verdict[h.verdict.value] += 1
-                        yield line, hits
-                summary.problems.extend(problems)
+                yield from _tally_part(results.pop(next_part), info, summary, min_score)
                 next_part += 1
     finally:
         client.cancel([f for f in futures if f is not None])
         del payload
+
+
+def _tally_part(result: tuple, info: FileInfo, summary, min_score: int):
+    """Count one part's result into the run (in part order) and yield its flagged lines."""
+    _, count, flagged, problems = result
+    summary.lines_read += count
+    info.lines += count
+    for line, hits, withheld in flagged:
+        if withheld:
+            summary.suppressed += 1
+            summary.suppressed_hits.extend(withheld)
+        hits = [h for h in hits if h.score >= min_score]
+        if hits:
+            summary.lines_flagged += 1
+            for h in hits:
+                summary.by_verdict[h.verdict.value] += 1
+            yield line, hits
+    summary.problems.extend(problems)

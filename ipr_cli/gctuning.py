@@ -52,6 +52,13 @@ def freeze() -> None:
     gc.freeze()
 
 
+def release_frozen() -> None:
+    """Give what ``freeze`` kept back to the collector and collect it now (before a new
+    index replaces the last one)."""
+    gc.unfreeze()
+    gc.collect()
+
+
 @contextlib.contextmanager
 def unfrozen_after() -> Iterator[None]:
     """Whatever ``freeze`` kept within the block goes back to the collector at its end."""

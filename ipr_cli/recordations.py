@@ -45,80 +45,15 @@ def parse(record: Mapping[str, str]) -> tuple[Recordation | None, list[tuple[str
     problems: list[tuple[str, str]] = []
     # Free text is kept exactly as given (so exports round-trip); everything else is trimmed.
     raw = {k: (record.get(k) or "") if k in FREE_TEXT else (record.get(k) or "").strip() for k in RECORDATION_FIELDS}
-    for key in record:
-        if key not in RECORDATION_FIELDS and (record.get(key) or "").strip():
-            problems.append((key, "unknown column"))
-    for name in REQUIRED:
-        if not raw[name]:
-            problems.append((name, "is required and empty"))
-
-    if len(raw["mark"]) > MARK_MAX_CHARS:
-        problems.append(("mark", f"is {len(raw['mark']):,} characters long; the limit is {MARK_MAX_CHARS}"))
-    aliases = split_list(raw["aliases"])
-    if len(aliases) > ALIASES_MAX:
-        problems.append(("aliases", f"{len(aliases):,} aliases; the limit is {ALIASES_MAX} per recordation"))
-    for alias in aliases:
-        if len(alias) > MARK_MAX_CHARS:
-            problems.append(("aliases", f"{alias[:20]!r}… is {len(alias):,} characters long; "
-                                        f"the limit is {MARK_MAX_CHARS}"))
-            break
-
-    hs_scope = split_list(raw["hs_scope"])
-    for prefix in hs_scope:
-        if not (prefix.isascii() and prefix.isdigit()) or not 2 <= len(prefix) <= 10:
-            problems.append(("hs_scope", f"{prefix!r} is not an HS prefix of 2 to 10 digits"))
-        elif (part := hs.unknown_part(prefix)) is not None:
-            problems.append(("hs_scope", f"{prefix!r}: {part} is not an HS 2022 code"))
-
-    nice: list[int] = []
-    for item in split_list(raw["nice_classes"]):
-        if not (item.isascii() and item.isdigit()) or not 1 <= int(item) <= 45:
-            problems.append(("nice_classes", f"{item!r} is not a Nice class 1-45"))
-        else:
-            nice.append(int(item))
-
-    dates: dict[str, dt.date | None] = {}
-    for name in ("valid_from", "valid_until"):
-        dates[name] = None
-        if raw[name]:
-            try:
-                dates[name] = _date(raw[name])
-            except ValueError:
-                problems.append((name, f"{raw[name]!r} is not an ISO date (YYYY-MM-DD)"))
-    if dates["valid_from"] and dates["valid_until"] and dates["valid_until"] < dates["valid_from"]:
-        problems.append(("valid_until", f"{raw['valid_until']} is before valid_from {raw['valid_from']}"))
-
-    status = Status.ACTIVE
-    if raw["status"]:
-        try:
-            status = Status(raw["status"].lower())
-        except ValueError:
-            problems.append(("status", f"{raw['status']!r} is not active, suspended or expired"))
-
-    origins = [c.upper() for c in split_list(raw["authorized_origins"])]
-    for code in origins:
-        if not _country(code):
-            problems.append(("authorized_origins", f"{code!r} is not an ISO 3166-1 alpha-2 country"))
-
-    min_value: Decimal | None = None
-    if raw["min_unit_value"]:
-        try:
-            min_value = Decimal(raw["min_unit_value"])
-            if not min_value.is_finite() or min_value < 0:
-                raise InvalidOperation
-        except InvalidOperation:
-            problems.append(("min_unit_value", f"{raw['min_unit_value'][:40]!r} is not a non-negative number"))
-            min_value = None
-        else:
-            if min_value > MONEY_MAX:
-                problems.append(("min_unit_value", f"{raw['min_unit_value'][:40]!r} is out of range "
-                                                   f"(at most {MONEY_MAX:,} per unit)"))
-                min_value = None
-    currency = raw["currency"].upper()
-    if currency and not _currency(currency):
-        problems.append(("currency", f"{raw['currency']!r} is not an ISO 4217 currency"))
-    if min_value is not None and not currency:
-        problems.append(("currency", "is required when min_unit_value is given"))
+    _check_columns(record, raw, problems)
+    aliases = _aliases(raw, problems)
+    hs_scope = _hs_scope(raw, problems)
+    nice = _nice_classes(raw, problems)
+    dates = _dates(raw, problems)
+    status = _status(raw, problems)
+    origins = _origins(raw, problems)
+    min_value = _min_unit_value(raw, problems)
+    currency = _currency_field(raw, min_value, problems)
 
     if problems:
         return None, problems
@@ -143,6 +78,110 @@ def parse(record: Mapping[str, str]) -> tuple[Recordation | None, list[tuple[str
         ),
         [],
     )
+
+
+
+# Each check below appends its problems (in the order a user reads the fields) and
+# returns the field's parsed value.
+
+def _check_columns(record: Mapping[str, str], raw: dict[str, str], problems: list[tuple[str, str]]) -> None:
+    for key in record:
+        if key not in RECORDATION_FIELDS and (record.get(key) or "").strip():
+            problems.append((key, "unknown column"))
+    for name in REQUIRED:
+        if not raw[name]:
+            problems.append((name, "is required and empty"))
+
+
+def _aliases(raw: dict[str, str], problems: list[tuple[str, str]]) -> list[str]:
+    if len(raw["mark"]) > MARK_MAX_CHARS:
+        problems.append(("mark", f"is {len(raw['mark']):,} characters long; the limit is {MARK_MAX_CHARS}"))
+    aliases = split_list(raw["aliases"])
+    if len(aliases) > ALIASES_MAX:
+        problems.append(("aliases", f"{len(aliases):,} aliases; the limit is {ALIASES_MAX} per recordation"))
+    for alias in aliases:
+        if len(alias) > MARK_MAX_CHARS:
+            problems.append(("aliases", f"{alias[:20]!r}… is {len(alias):,} characters long; "
+                                        f"the limit is {MARK_MAX_CHARS}"))
+            break
+    return aliases
+
+
+def _hs_scope(raw: dict[str, str], problems: list[tuple[str, str]]) -> list[str]:
+    hs_scope = split_list(raw["hs_scope"])
+    for prefix in hs_scope:
+        if not (prefix.isascii() and prefix.isdigit()) or not 2 <= len(prefix) <= 10:
+            problems.append(("hs_scope", f"{prefix!r} is not an HS prefix of 2 to 10 digits"))
+        elif (part := hs.unknown_part(prefix)) is not None:
+            problems.append(("hs_scope", f"{prefix!r}: {part} is not an HS 2022 code"))
+    return hs_scope
+
+
+def _nice_classes(raw: dict[str, str], problems: list[tuple[str, str]]) -> list[int]:
+    nice: list[int] = []
+    for item in split_list(raw["nice_classes"]):
+        if not (item.isascii() and item.isdigit()) or not 1 <= int(item) <= 45:
+            problems.append(("nice_classes", f"{item!r} is not a Nice class 1-45"))
+        else:
+            nice.append(int(item))
+    return nice
+
+
+def _dates(raw: dict[str, str], problems: list[tuple[str, str]]) -> dict[str, dt.date | None]:
+    dates: dict[str, dt.date | None] = {}
+    for name in ("valid_from", "valid_until"):
+        dates[name] = None
+        if raw[name]:
+            try:
+                dates[name] = _date(raw[name])
+            except ValueError:
+                problems.append((name, f"{raw[name]!r} is not an ISO date (YYYY-MM-DD)"))
+    if dates["valid_from"] and dates["valid_until"] and dates["valid_until"] < dates["valid_from"]:
+        problems.append(("valid_until", f"{raw['valid_until']} is before valid_from {raw['valid_from']}"))
+    return dates
+
+
+def _status(raw: dict[str, str], problems: list[tuple[str, str]]) -> Status:
+    if raw["status"]:
+        try:
+            return Status(raw["status"].lower())
+        except ValueError:
+            problems.append(("status", f"{raw['status']!r} is not active, suspended or expired"))
+    return Status.ACTIVE
+
+
+def _origins(raw: dict[str, str], problems: list[tuple[str, str]]) -> list[str]:
+    origins = [c.upper() for c in split_list(raw["authorized_origins"])]
+    for code in origins:
+        if not _country(code):
+            problems.append(("authorized_origins", f"{code!r} is not an ISO 3166-1 alpha-2 country"))
+    return origins
+
+
+def _min_unit_value(raw: dict[str, str], problems: list[tuple[str, str]]) -> Decimal | None:
+    if not raw["min_unit_value"]:
+        return None
+    try:
+        min_value = Decimal(raw["min_unit_value"])
+        if not min_value.is_finite() or min_value < 0:
+            raise InvalidOperation
+    except InvalidOperation:
+        problems.append(("min_unit_value", f"{raw['min_unit_value'][:40]!r} is not a non-negative number"))
+        return None
+    if min_value > MONEY_MAX:
+        problems.append(("min_unit_value", f"{raw['min_unit_value'][:40]!r} is out of range "
+                                           f"(at most {MONEY_MAX:,} per unit)"))
+        return None
+    return min_value
+
+
+def _currency_field(raw: dict[str, str], min_value: Decimal | None, problems: list[tuple[str, str]]) -> str:
+    currency = raw["currency"].upper()
+    if currency and not _currency(currency):
+        problems.append(("currency", f"{raw['currency']!r} is not an ISO 4217 currency"))
+    if min_value is not None and not currency:
+        problems.append(("currency", "is required when min_unit_value is given"))
+    return currency
 
 
 def parse_all(records: Iterable[tuple[int, Mapping[str, str]]], source: str) -> list[Recordation]:

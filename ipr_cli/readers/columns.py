@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from ..errors import InputError
 from .base import _HEADER_INDEX, _compact, _printable
 
