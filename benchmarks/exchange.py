@@ -42,7 +42,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DEV = Path(os.environ.get("IPR_EVAL_DEV", "/work/shared/eval-dev"))
+# The development set in the tree (``$IPR_EVAL_DEV`` or ``--dev`` for another).
+DEV = Path(os.environ.get("IPR_EVAL_DEV") or ROOT / "tests" / "data" / "eval-dev")
 SEED = 20261203
 CITIES = ("SHENZHEN", "GUANGZHOU", "YIWU", "NINGBO", "XIAMEN", "DONGGUAN", "QUANZHOU", "ISTANBUL", "HO CHI MINH",
           "BANGKOK", "HONG KONG", "JINJIANG", "FOSHAN", "WENZHOU", "SHANTOU")
