@@ -49,3 +49,31 @@ def test_matcher_functions_are_simple():
                 if item.complexity > MAX_COMPLEXITY:
                     complex_[f"{path.name}:{item.fullname}"] = item.complexity
     assert not complex_, f"cyclomatic complexity over {MAX_COMPLEXITY} (radon cc): {complex_}"
+
+
+def _service_modules() -> list[Path]:
+    """Every module outside the command line, the writers and the matcher (those have
+    their own lists): readers, store, casework, exchange and the core."""
+    package = ROOT / "ipr_cli"
+    others = {package / "cli", package / "writers", package / "matching"}
+    return sorted(
+        p for p in package.rglob("*.py")
+        if not any(o in p.parents for o in others) and p.name not in ("reports.py", "screening.py")
+    )
+
+
+def test_service_modules_are_small():
+    modules = _service_modules()
+    assert {"readers", "store", "casework", "exchange"} <= {p.parent.name for p in modules}
+    long = {str(p.relative_to(ROOT)): n for p in modules if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
+    assert not long, f"modules over {MAX_LINES} lines: {long}"
+
+
+def test_service_functions_are_simple():
+    complex_ = {}
+    for path in _service_modules():
+        for block in cc_visit(path.read_text(encoding="utf-8")):
+            for item in [block, *getattr(block, "methods", [])]:
+                if item.complexity > MAX_COMPLEXITY:
+                    complex_[f"{path.relative_to(ROOT)}:{item.fullname}"] = item.complexity
+    assert not complex_, f"cyclomatic complexity over {MAX_COMPLEXITY} (radon cc): {complex_}"
