@@ -34,7 +34,39 @@ _VOLATILE = (
     (re.compile(r"\b\d{8}-\d{6}-[0-9a-f]{6}\b"), "RUN-ID"),
     (re.compile(r"(Time\s+)\d+(?:\.\d+)? (m?s) *│"), r"\1T \2 │"),
     (re.compile(r'"duration_s": [0-9.]+'), '"duration_s": T'),
+    (re.compile(r"\b20\d\d-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:[+-]\d\d:\d\d|Z)?"), "STAMP"),
 )
+# The run's duration in ``ipr runs list --format csv`` (a bare number between counts).
+_CSV_DURATION = re.compile(rb"^(RUN-ID,.*,\d+,\d+,|\s*duration_s\s+)\d+(?:\.\d+)?(,\d+\r?$| )", re.M)
+LIST = ("table", "json", "jsonl", "csv")
+# Every other command that writes output, on the fixtures after one saved run and a few
+# decisions (``--help`` of every command too: option names, flags and help must stay).
+_COMMANDS = [
+    ["recordation", "list", "--format", f] for f in LIST] + [
+    ["recordation", "show", "KCS-TM-2021-000101", "--format", f] for f in ("table", "json")] + [
+    ["recordation", "search", "nike", "--format", f] for f in LIST] + [
+    ["recordation", "export", "--format", f] for f in ("csv", "json")] + [
+    ["recordation", "lint", "--as-of", AS_OF, "--format", f] for f in LIST] + [
+    ["runs", "list", "--format", f] for f in LIST] + [
+    ["runs", "show", "latest", "--format", f] for f in ("table", "json")] + [
+    ["hits", "list", "--format", f] for f in LIST] + [
+    ["hits", "show", "1", "--format", f] for f in ("table", "json")] + [
+    ["hits", "show", "2", "--format", f] for f in ("table", "json")] + [
+    ["hits", "export", "--holder", "Nike", "--status", "all", "--format", f] for f in ("csv", "json")] + [
+    ["report", "latest", "--format", f] for f in ("html", "csv", "json")] + [
+    ["stats", "--format", f] for f in LIST] + [
+    ["audit", "--format", f] for f in LIST] + [
+    ["allow", "list", "--format", f] for f in LIST] + [
+    ["deny", "list", "--format", f] for f in LIST] + [
+    ["exchange", "list", "--format", f] for f in LIST] + [
+    ["recordation", "list", "--format", "xml"], ["check", "x.csv", "--format", "xml"],
+    ["report", "latest", "--format", "table"], ["stats", "--format", "html"],
+]
+_SETUP = [
+    ["decide", "1", "hold", "--note", "checked"],
+    ["decide", "2", "false-positive", "--note", "licensee", "--allow"],
+    ["deny", "add", "--importer", "KR7001001", "--reason", "seizure 2025-118"],
+]
 
 
 def _ipr(args: list[str], db: Path, cwd: Path) -> subprocess.CompletedProcess:
@@ -91,6 +123,9 @@ def capture(dest: Path) -> list[str]:
     dest.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="ipr-golden-") as tmp:
         work = Path(tmp)
+        capture_commands(dest, work)
+        if os.environ.get("GOLDEN_COMMANDS_ONLY"):
+            return ["check sets (GOLDEN_COMMANDS_ONLY)"]
         sets, skipped = _sets(work)
         for name, rec, decl, formats, workers in sets:
             db = work / f"{name}.db"
@@ -105,6 +140,42 @@ def capture(dest: Path) -> list[str]:
                     base.with_suffix(base.suffix + ".err").write_bytes(
                         _clean(done.stderr, work) + f"exit {done.returncode}\n".encode())
     return skipped
+
+
+def _help_paths() -> list[list[str]]:
+    """Every command and group of ``ipr``, as argument lists."""
+    import typer.main
+
+    from ipr_cli.cli import app
+
+    paths: list[list[str]] = []
+
+    def walk(cmd, path):
+        paths.append(path)
+        for name, sub in sorted(getattr(cmd, "commands", {}).items()):
+            walk(sub, path + [name])
+
+    walk(typer.main.get_command(app), [])
+    return paths
+
+
+def capture_commands(dest: Path, work: Path) -> None:
+    """The output of every other command on the fixtures, and every ``--help``."""
+    db = work / "commands.db"
+    fx = ROOT / "fixtures"
+    log = []
+    for args in (["recordation", "import", "recordations.csv"],
+                 ["check", "declarations.csv", "--as-of", AS_OF, "--format", "json"], *_SETUP, *_COMMANDS):
+        done = _ipr(args, db, fx)
+        log.append(f"$ ipr {' '.join(args)}\nexit {done.returncode}\n".encode() + _CSV_DURATION.sub(rb"\1T\2", _clean(done.stdout, work))
+                   + b"--- stderr\n" + _clean(done.stderr, work))
+    (dest / "commands.out").write_bytes(b"\n".join(log))
+    sys.path.insert(0, str(ROOT))
+    helps = []
+    for path in _help_paths():
+        done = _ipr([*path, "--help"], db, fx)
+        helps.append(f"$ ipr {' '.join(path)} --help\nexit {done.returncode}\n".encode() + done.stdout + done.stderr)
+    (dest / "help.out").write_bytes(b"\n".join(helps))
 
 
 def compare(golden: Path) -> int:
