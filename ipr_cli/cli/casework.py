@@ -9,7 +9,9 @@ from typing import Optional
 
 import typer
 
-from .common import BOM_HELP, check_format, err_console, new_app, open_store, write_bom
+from ..outputs import LIST_FORMATS
+from .common import BOM_HELP, err_console, new_app, open_store, write_bom
+from .options import FORMAT, OUTPUT, output_options
 
 runs_app = new_app("Screening runs recorded by `ipr check`: what was screened, when, and what it found.",
                    epilog="Example: ipr runs list --limit 5 && ipr runs show latest")
@@ -54,18 +56,18 @@ def _run_table_row(run: dict) -> dict:
 
 
 @runs_app.command("list")
+@output_options(LIST_FORMATS)
 def runs_list(
     limit: Optional[int] = typer.Option(None, "--limit", "-n", min=1, help="Only the newest N runs."),
-    fmt: str = typer.Option("table", "--format", "-f", help="table, json, jsonl or csv."),
+    fmt: str = FORMAT,
 ) -> None:
     """List screening runs, newest first, with their counts and open hits.
 
     Example: ipr runs list --limit 10
     """
     from ..casework import list_runs
-    from ..writers import LIST_FORMATS, write_rows
+    from ..writers import write_rows
 
-    fmt = check_format(fmt, LIST_FORMATS)
     with open_store() as store:
         runs = list_runs(store, limit=limit)
     if fmt == "table":
@@ -80,9 +82,10 @@ def runs_list(
 
 
 @runs_app.command("show")
+@output_options(("table", "json"))
 def runs_show(
     run: str = typer.Argument(..., help="Run id (a unique prefix will do, or 'latest')."),
-    fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
+    fmt: str = FORMAT,
 ) -> None:
     """Show one run: input files with SHA-256 and line counts, options, revision, counts, duration.
 
@@ -91,7 +94,6 @@ def runs_show(
     from ..casework import get_run
     from ..writers import write_record
 
-    fmt = check_format(fmt, ("table", "json"))
     with open_store() as store:
         info = get_run(store, run)
     if fmt == "table":
@@ -132,6 +134,7 @@ def _filter(run, status, holder, recordation, verdict, since, until):
 
 
 @hits_app.command("list")
+@output_options(LIST_FORMATS)
 def hits_list(
     run: Optional[str] = typer.Option(None, "--run", help="Only this run (id, prefix or 'latest')."),
     status: Optional[str] = typer.Option(None, "--status", help="open, hold, release, false-positive or decided."),
@@ -140,16 +143,15 @@ def hits_list(
     verdict: Optional[str] = typer.Option(None, "--verdict", help="hit or review."),
     since: Optional[str] = typer.Option(None, "--since", metavar="DATE", help="Lines dated on or after DATE."),
     until: Optional[str] = typer.Option(None, "--until", metavar="DATE", help="Lines dated on or before DATE."),
-    fmt: str = typer.Option("table", "--format", "-f", help="table, json, jsonl or csv."),
+    fmt: str = FORMAT,
 ) -> None:
     """List saved hits, with filters; JSON items are the SPEC's hit objects plus hit_id and status.
 
     Example: ipr hits list --status open --verdict hit --since 2026-11-01
     """
     from ..casework import HIT_FIELDS, hit_rows
-    from ..writers import LIST_FORMATS, write_rows
+    from ..writers import write_rows
 
-    fmt = check_format(fmt, LIST_FORMATS)
     flt = _filter(run, status, holder, recordation, verdict, since, until)
     with open_store() as store:
         rows = hit_rows(store, flt)
@@ -162,9 +164,10 @@ def hits_list(
 
 
 @hits_app.command("show")
+@output_options(("table", "json"))
 def hits_show(
     hit: str = typer.Argument(..., help="The hit id (see `ipr hits list`)."),
-    fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
+    fmt: str = FORMAT,
 ) -> None:
     """Everything about one hit on one screen: the line, the match, reasons, holder, decision, deadline.
 
@@ -174,7 +177,6 @@ def hits_show(
 
     from ..casework import get_hit
 
-    fmt = check_format(fmt, ("table", "json"))
     with open_store() as store:
         info = get_hit(store, hit)
     if fmt == "json":
@@ -288,13 +290,14 @@ def _marked(value: str, info: dict, here: bool, plain: bool):
 
 
 @hits_app.command("export")
+@output_options(("csv", "json"), output=True)
 def hits_export(
     holder: str = typer.Option(..., "--holder", help="The rights holder (full name, or a part naming only one)."),
     status: str = typer.Option("hold", "--status", help="Which hits: hold (default), open, release, false-positive, decided or all."),
     run: Optional[str] = typer.Option(None, "--run", help="Only this run."),
     redact_importer: bool = typer.Option(False, "--redact-importer", help="Withhold the importer (jurisdictions that disclose it only later)."),
-    fmt: str = typer.Option("csv", "--format", "-f", help="csv or json."),
-    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write here (atomically) instead of stdout."),
+    fmt: str = FORMAT,
+    output: Optional[str] = OUTPUT,
     bom: Optional[bool] = typer.Option(None, "--bom/--no-bom", help=BOM_HELP),
 ) -> None:
     """Write the notification data for one rights holder: the goods held against their marks.
@@ -306,7 +309,6 @@ def hits_export(
     from ..casework import EXPORT_FIELDS, export_for_holder
     from ..writers import atomic_output, write_rows
 
-    fmt = check_format(fmt, ("csv", "json"))
     with open_store() as store:
         name, rows = export_for_holder(store, holder, status=status, run=run, redact_importer=redact_importer)
     with atomic_output(output) as out:
@@ -387,15 +389,15 @@ def allow_add(
 
 
 @allow_app.command("list")
-def allow_list(fmt: str = typer.Option("table", "--format", "-f", help="table, json, jsonl or csv.")) -> None:
+@output_options(LIST_FORMATS)
+def allow_list(fmt: str = FORMAT) -> None:
     """List allow-list entries ('active' is false once an entry's date has passed).
 
     Example: ipr allow list --format csv
     """
     from ..casework import list_allow
-    from ..writers import LIST_FORMATS, write_rows
+    from ..writers import write_rows
 
-    fmt = check_format(fmt, LIST_FORMATS)
     with open_store() as store:
         rows = list_allow(store)
     columns = ["id", "recordation_id", "importer", "origin", "until", "active", "reason", "user", "created_at",
@@ -437,15 +439,15 @@ def deny_add(
 
 
 @deny_app.command("list")
-def deny_list(fmt: str = typer.Option("table", "--format", "-f", help="table, json, jsonl or csv.")) -> None:
+@output_options(LIST_FORMATS)
+def deny_list(fmt: str = FORMAT) -> None:
     """List deny-list entries.
 
     Example: ipr deny list --format json
     """
     from ..casework import list_deny
-    from ..writers import LIST_FORMATS, write_rows
+    from ..writers import write_rows
 
-    fmt = check_format(fmt, LIST_FORMATS)
     with open_store() as store:
         rows = list_deny(store)
     write_rows(rows, fmt, sys.stdout, columns=["id", "importer", "recordation_id", "reason", "user", "created_at"],
@@ -471,10 +473,11 @@ def deny_remove(
 # -- report, stats, lint -----------------------------------------------------------------
 
 
+@output_options(("html", "csv", "json"), output=True)
 def report(
     run: str = typer.Argument(..., help="Run id (a unique prefix will do, or 'latest')."),
-    fmt: str = typer.Option("html", "--format", "-f", help="html, csv or json."),
-    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write here (atomically) instead of stdout."),
+    fmt: str = FORMAT,
+    output: Optional[str] = OUTPUT,
     bom: Optional[bool] = typer.Option(None, "--bom/--no-bom", help=BOM_HELP),
 ) -> None:
     """Report one run: totals, flags by holder, recordation, origin and verdict, and every hit.
@@ -488,7 +491,6 @@ def report(
     from ..reports import render_html, write_csv, write_json
     from ..writers import atomic_output
 
-    fmt = check_format(fmt, ("html", "csv", "json"))
     if fmt == "html" and output in (None, "-") and sys.stdout.isatty():
         from ..errors import UsageError
 
@@ -508,11 +510,12 @@ def report(
             write_json(data, out)
 
 
+@output_options(LIST_FORMATS)
 def stats(
     run: Optional[str] = typer.Option(None, "--run", help="Only this run."),
     since: Optional[str] = typer.Option(None, "--since", metavar="DATE", help="Lines dated on or after DATE."),
     until: Optional[str] = typer.Option(None, "--until", metavar="DATE", help="Lines dated on or before DATE."),
-    fmt: str = typer.Option("table", "--format", "-f", help="table, json, jsonl or csv."),
+    fmt: str = FORMAT,
 ) -> None:
     """Per recordation: hits flagged, open, held, released, false positives and the FP rate.
 
@@ -521,9 +524,8 @@ def stats(
     Example: ipr stats --since 2026-01-01 --format csv
     """
     from ..casework import stats as compute
-    from ..writers import LIST_FORMATS, write_rows
+    from ..writers import write_rows
 
-    fmt = check_format(fmt, LIST_FORMATS)
     flt = _filter(run, None, None, None, None, since, until)
     with open_store() as store:
         rows = compute(store, flt)
@@ -534,10 +536,11 @@ def stats(
     write_rows(rows, fmt, sys.stdout, columns=columns, title="Recordation statistics")
 
 
+@output_options(LIST_FORMATS)
 def lint(
     days: int = typer.Option(90, "--days", min=0, help="Report recordations expiring within this many days."),
     as_of: Optional[str] = typer.Option(None, "--as-of", metavar="DATE", help="Judge expiry on this date (default: today)."),
-    fmt: str = typer.Option("table", "--format", "-f", help="table, json, jsonl or csv."),
+    fmt: str = FORMAT,
     strict: bool = typer.Option(False, "--strict", help="Exit 1 when anything is found (for scheduled jobs)."),
 ) -> None:
     """Find recordations that weaken screening: expiring, no contact, no HS scope, short or common-word
@@ -547,9 +550,8 @@ def lint(
     """
     from ..casework import lint as find
     from ..casework import parse_date
-    from ..writers import LIST_FORMATS, write_rows
+    from ..writers import write_rows
 
-    fmt = check_format(fmt, LIST_FORMATS)
     today = parse_date(as_of, "--as-of")
     with open_store() as store:
         findings = find(store, days=days, today=today)

@@ -12,15 +12,18 @@ from typing import List, Optional
 import typer
 
 from .. import __version__
-from .common import BOM_HELP, check_format, err_console, open_store, write_bom
+from ..outputs import FORMATS
+from .common import BOM_HELP, err_console, open_store, write_bom
+from .options import FORMAT, OUTPUT, output_options
 
 
+@output_options(FORMATS + ("parquet",), env="IPR_FORMAT", output=True,
+                help="table, json, jsonl, csv, html or parquet (with --output) (default: $IPR_FORMAT, else table).",
+                output_help="Write the result here (atomically) instead of stdout.")
 def check(
     files: List[str] = typer.Argument(..., help="Declaration files: CSV, JSON Lines, JSON, XLSX or Parquet (a file or a directory) ('-' = stdin)."),
-    fmt: Optional[str] = typer.Option(
-        None, "--format", "-f", help="table, json, jsonl, csv, html or parquet (with --output) (default: $IPR_FORMAT, else table)."
-    ),
-    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the result here (atomically) instead of stdout."),
+    fmt: str = FORMAT,
+    output: Optional[str] = OUTPUT,
     fail_on: str = typer.Option("none", "--fail-on", help="Exit 1 when a flag at or above this verdict is found: hit, review or none."),
     min_score: int = typer.Option(0, "--min-score", min=0, max=100, help="Leave out flags scoring below this (0-100)."),
     as_of: Optional[str] = typer.Option(None, "--as-of", metavar="DATE", help="Judge validity on this date when a line has none (default: today)."),
@@ -62,9 +65,8 @@ def check(
     from ..readers import parse_columns_option
     from ..screening import Summary, default_cache_dir, screen_files, worst_verdict
     from ..store import now
-    from ..writers import FORMATS, check_writer
+    from ..writers import check_writer
 
-    fmt = check_format(fmt or os.environ.get("IPR_FORMAT") or "table", FORMATS + ("parquet",))
     if fmt == "parquet" and output in (None, "-"):
         raise UsageError("--format parquet needs --output PATH (Parquet is not written to a terminal or pipe).",
                          hint="e.g. --format parquet --output hits.parquet")

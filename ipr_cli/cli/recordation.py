@@ -8,7 +8,9 @@ from typing import Optional
 
 import typer
 
-from .common import BOM_HELP, check_format, err_console, new_app, open_store, stdin_is_terminal, write_bom
+from ..outputs import LIST_FORMATS
+from .common import BOM_HELP, err_console, new_app, open_store, stdin_is_terminal, write_bom
+from .options import FORMAT, OUTPUT, output_options
 
 app = new_app("Add, import, change and look up recordations (the marks customs protect).",
               epilog="Example: ipr recordation import recordations.csv && ipr recordation list --expiring 90")
@@ -315,21 +317,21 @@ def remove(
 
 
 @app.command("list")
+@output_options(LIST_FORMATS)
 def list_(
     holder: Optional[str] = typer.Option(None, "--holder", help="Only holders whose name contains this."),
     status: Optional[str] = typer.Option(
         None, "--status", help="active, suspended or expired (past valid_until counts as expired)."),
     expiring: Optional[int] = typer.Option(None, "--expiring", metavar="DAYS", help="Only those ending within DAYS days."),
     hs: Optional[str] = typer.Option(None, "--hs", metavar="CODE", help="Only those covering this HS code."),
-    fmt: str = typer.Option("table", "--format", "-f", help="table, json, jsonl or csv."),
+    fmt: str = FORMAT,
 ) -> None:
     """List recordations, with filters.
 
     Example: ipr recordation list --expiring 90 --format csv > expiring.csv
     """
-    from ..writers import LIST_FORMATS, write_rows
+    from ..writers import write_rows
 
-    fmt = check_format(fmt, LIST_FORMATS)
     if status is not None:
         from ..errors import UsageError
         from ..models import Status
@@ -371,9 +373,10 @@ def _listing(rec, fmt: str, today: dt.date | None = None) -> dict:
 
 
 @app.command("show")
+@output_options(("table", "json"))
 def show(
     recordation_id: str = typer.Argument(..., help="The recordation to show."),
-    fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
+    fmt: str = FORMAT,
 ) -> None:
     """Show every field of one recordation.
 
@@ -381,26 +384,25 @@ def show(
     """
     from ..writers import write_record
 
-    fmt = check_format(fmt, ("table", "json"))
     with open_store() as store:
         rec = store.get(recordation_id)
     write_record(_listing(rec, fmt), fmt, sys.stdout, title=f"Recordation {rec.recordation_id}")
 
 
 @app.command("search")
+@output_options(LIST_FORMATS)
 def search(
     text: str = typer.Argument(..., help="A mark, alias or holder name, even half-remembered."),
     limit: int = typer.Option(10, "--limit", "-n", help="How many results at most."),
-    fmt: str = typer.Option("table", "--format", "-f", help="table, json, jsonl or csv."),
+    fmt: str = FORMAT,
 ) -> None:
     """Find recordations by a fuzzy look-up over marks, aliases and holders, best first.
 
     Example: ipr recordation search 'luis vuiton'
     """
     from ..search import search_recordations
-    from ..writers import LIST_FORMATS, write_rows
+    from ..writers import write_rows
 
-    fmt = check_format(fmt, LIST_FORMATS)
     with open_store() as store:
         recs = store.recordations()
     rows = [
@@ -411,9 +413,10 @@ def search(
 
 
 @app.command("export")
+@output_options(("csv", "json"), output=True, output_help="Write here instead of stdout.")
 def export(
-    fmt: str = typer.Option("csv", "--format", "-f", help="csv or json."),
-    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
+    fmt: str = FORMAT,
+    output: Optional[str] = OUTPUT,
     bom: Optional[bool] = typer.Option(None, "--bom/--no-bom", help=BOM_HELP),
 ) -> None:
     """Write every recordation in the import format; the file imports back unchanged.
@@ -426,7 +429,6 @@ def export(
     from ..models import LIST_FIELDS, RECORDATION_FIELDS
     from ..writers import atomic_output, neutralise_cell
 
-    fmt = check_format(fmt, ("csv", "json"))
     with open_store() as store:
         recs = store.recordations()
     with atomic_output(output) as out:
