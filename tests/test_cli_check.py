@@ -36,7 +36,20 @@ def test_json_object_has_the_spec_fields(ipr, store):
     assert out["lines_flagged"] == len({h["row"] for h in out["hits"]})
     hit = out["hits"][0]
     assert set(hit) == {"file", "row", "declaration_id", "item_no", "recordation_id", "mark", "holder", "score",
-                        "verdict", "matched_text", "reasons"}
+                        "verdict", "matched_text", "reasons", "reason_codes"}
+
+
+def test_json_hits_name_the_rule_behind_each_reason(ipr, store):
+    """reason_codes (additive): one rule name per reason, in the same order, in json and jsonl."""
+    hits = {h["row"]: h for h in check_json(ipr, DECLARATIONS, "--as-of", "2026-11-27")["hits"]}
+    for hit in hits.values():
+        assert len(hit["reason_codes"]) == len(hit["reasons"]) and all(hit["reason_codes"]), hit
+        assert list(hit)[list(hit).index("reasons") + 1] == "reason_codes"
+    codes = dict(zip(hits[14]["reasons"], hits[14]["reason_codes"]))
+    assert any(code == "origin" for text, code in codes.items() if "outside authorized origins" in text), codes
+    lines = ipr("check", DECLARATIONS, "--as-of", "2026-11-27", "--format", "jsonl", "--no-save").stdout
+    first = json.loads(lines.splitlines()[0])
+    assert first["reason_codes"] == hits[first["row"]]["reason_codes"]
 
 
 def test_disguises_and_innocent_lines(ipr, store):

@@ -32,8 +32,11 @@ _SPOOL_BYTES = 4 * 1024 * 1024
 
 
 def hit_object(hit: Hit, line: DeclarationLine) -> dict[str, Any]:
-    """The SPEC's hit object, plus the line's supply-chain fields that it has (additive)."""
+    """The SPEC's hit object, plus (additive) ``reason_codes`` — the name of the rule
+    behind each of ``reasons``, in the same order — and the line's supply-chain fields
+    that it has."""
     record = hit.to_dict()
+    record["reason_codes"] = list(hit.reason_codes)
     for name in SUPPLY_CHAIN_FIELDS:
         value = getattr(line, name, "")
         if value:
