@@ -186,59 +186,86 @@ def hits_show(
 
 
 def _print_hit(info: dict) -> None:
-    from rich import box
-    from rich.table import Table
-    from rich.text import Text
-
-    from ..reports import text as clean
+    """One hit on one screen: the line, the match, the rights holder, the decision."""
     from ..writers import TerminalConsole
 
     plain = not sys.stdout.isatty()
     console = TerminalConsole(file=sys.stdout, markup=False, highlight=False, emoji=False,
-                      width=None if not plain else _width())
+                              width=None if not plain else _width())
+    for table in (_line_table(info, plain), _match_table(info), _holder_table(info), _decision_table(info)):
+        console.print(table)
+
+
+def _kv(title: str):
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=Text(title, style="bold"), title_justify="left", box=box.SIMPLE, show_header=False,
+                  pad_edge=False)
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    return table
+
+
+def _line_table(info: dict, plain: bool):
+    from rich.text import Text
+
+    from ..models import DECLARATION_FIELDS
+    from ..writers.report import text as clean
+
     line = info["line"]
-
-    def kv(title: str) -> Table:
-        table = Table(title=Text(title, style="bold"), title_justify="left", box=box.SIMPLE, show_header=False,
-                      pad_edge=False)
-        table.add_column(style="bold", no_wrap=True)
-        table.add_column(overflow="fold")
-        return table
-
-    head = kv(f"Hit {info['hit_id']} · {info['verdict']} {info['score']} · {info['status']}")
+    head = _kv(f"Hit {info['hit_id']} · {info['verdict']} {info['score']} · {info['status']}")
     head.add_row("Run", Text(clean(info["run_id"])))
     head.add_row("Line", Text(clean(f"{info['file']} row {info['row']}")))
-    for name in ("declaration_id", "item_no", "date", "importer", "origin", "hs_code", "brand", "quantity",
-                 "value", "currency", "exporter", "transport_document", "container", "port_of_loading"):
+    for name in DECLARATION_FIELDS:
         value = line.get(name) if name != "date" else info.get("date")
-        if value:
+        if value and name != "description":
             head.add_row(name.replace("_", " "), Text(clean(value)))
     field = info.get("field") or "description"
     head.add_row("description", _marked(line.get("description") or "", info, field == "description", plain))
     if field != "description" and line.get(field):
         head.add_row(field, _marked(line.get(field) or "", info, True, plain))
-    console.print(head)
+    return head
 
-    rec = info.get("recordation")
-    match = kv("Match")
+
+def _match_table(info: dict):
+    from rich.text import Text
+
+    from ..writers.report import text as clean
+
+    match = _kv("Match")
     match.add_row("Mark", Text(clean(f"{info['mark']} ({info['recordation_id']})")))
     match.add_row("Matched", Text(clean(info["matched_text"])))
     match.add_row("Reasons", Text("\n".join("• " + clean(r) for r in info["reasons"]) or "-"))
-    console.print(match)
+    return match
 
-    holder = kv("Rights holder")
+
+def _holder_table(info: dict):
+    from rich.text import Text
+
+    from ..writers.report import text as clean
+
+    rec = info.get("recordation")
+    holder = _kv("Rights holder")
     holder.add_row("Holder", Text(clean(info["holder"])))
     if rec is None:
         holder.add_row("Recordation", Text("no longer in the store"))
-    else:
-        holder.add_row("Contact", Text(clean(rec.get("contact")) or "- (none recorded)"))
-        holder.add_row("Genuine vs fake", Text(clean(rec.get("notes")) or "-"))
-        holder.add_row("Registration", Text(clean(rec.get("registration_no")) or "-"))
-        holder.add_row("Authorized", Text(clean(
-            f"importers {rec.get('authorized_importers') or '-'}; origins {rec.get('authorized_origins') or 'any'}")))
-    console.print(holder)
+        return holder
+    holder.add_row("Contact", Text(clean(rec.get("contact")) or "- (none recorded)"))
+    holder.add_row("Genuine vs fake", Text(clean(rec.get("notes")) or "-"))
+    holder.add_row("Registration", Text(clean(rec.get("registration_no")) or "-"))
+    holder.add_row("Authorized", Text(clean(
+        f"importers {rec.get('authorized_importers') or '-'}; origins {rec.get('authorized_origins') or 'any'}")))
+    return holder
 
-    decision = kv("Decision")
+
+def _decision_table(info: dict):
+    from rich.text import Text
+
+    from ..writers.report import text as clean
+
+    decision = _kv("Decision")
     decision.add_row("Status", Text(clean(info["status"])))
     if info.get("deadline"):
         due = dt.date.fromisoformat(info["deadline"])
@@ -253,7 +280,7 @@ def _print_hit(info: dict) -> None:
         decision.add_row("Allow entries", Text(", ".join(str(a) for a in info["allow_entries"])))
     if info["status"] == "open":
         decision.add_row("Next", Text(f"ipr decide {info['hit_id']} hold|release|false-positive --note TEXT"))
-    console.print(decision)
+    return decision
 
 
 def _width() -> int:
@@ -264,29 +291,14 @@ def _width() -> int:
 
 
 def _marked(value: str, info: dict, here: bool, plain: bool):
-    """``value`` with the matched text highlighted (bracketed with »« when not on a terminal)."""
-    from rich.text import Text
+    """``value`` whole, the matched text highlighted when ``here`` (bracketed with »«
+    when not on a terminal)."""
+    from ..writers._rich import highlighted
 
-    from ..reports import text as clean
-
-    value = clean(value)
-    start = end = None
-    span = info.get("span")
-    if here and span and 0 <= span[0] < span[1] <= len(value):
-        start, end = span
-    elif here and info.get("matched_text"):
-        found = value.casefold().find(str(info["matched_text"]).casefold())
-        if found >= 0:
-            start, end = found, found + len(info["matched_text"])
-    if start is None:
-        return Text(value)
-    out = Text(value[:start])
-    if plain:
-        out.append("»" + value[start:end] + "«")
-    else:
-        out.append(value[start:end], style="bold underline black on yellow")
-    out.append(value[end:])
-    return out
+    if not here:
+        return highlighted(value, "", None, plain=plain, limit=None, keep_newlines=True)
+    return highlighted(value, str(info.get("matched_text") or ""), info.get("span"), plain=plain, limit=None,
+                       keep_newlines=True)
 
 
 @hits_app.command("export")
@@ -488,7 +500,7 @@ def report(
     Example: ipr report latest --format html --output report.html
     """
     from ..casework import report_data
-    from ..reports import render_html, write_csv, write_json
+    from ..writers.report import render_html, write_csv, write_json
     from ..writers import atomic_output
 
     if fmt == "html" and output in (None, "-") and sys.stdout.isatty():

@@ -9,23 +9,9 @@ import sys
 import tempfile
 from typing import Any, TextIO
 
-from ipr_cli.models import SUPPLY_CHAIN_FIELDS, DeclarationLine, Hit
+from ipr_cli.models import HIT_FIELDS, SUPPLY_CHAIN_FIELDS, DeclarationLine, Hit
 from ipr_cli.writers._text import csv_cell, dumps
 
-# The SPEC's hit object, in order; CSV columns are the same.
-HIT_FIELDS: tuple[str, ...] = (
-    "file",
-    "row",
-    "declaration_id",
-    "item_no",
-    "recordation_id",
-    "mark",
-    "holder",
-    "score",
-    "verdict",
-    "matched_text",
-    "reasons",
-)
 # The SPEC's top-level keys before "hits", in order.
 META_KEYS: tuple[str, ...] = ("schema_version", "ipr_version", "run_id", "as_of", "files")
 _SPOOL_BYTES = 4 * 1024 * 1024

@@ -22,6 +22,7 @@ from rich.text import Text
 from ipr_cli.models import DeclarationLine, Hit, Verdict
 from ipr_cli.writers._check import CheckWriter
 from ipr_cli.writers._text import (
+    TABLE_DESCRIPTION_CHARS,
     cell_text,
     find_span,
     printable,
@@ -37,7 +38,6 @@ VERDICT_STYLE = {Verdict.HIT.value: "bold red", Verdict.REVIEW.value: "bold yell
 MATCH_STYLE = Style(bold=True, underline=True, color="black", bgcolor="yellow")
 # Without any styling (a file, a pipe) the match is bracketed instead.
 PLAIN_MARKS = ("»", "«")
-DESCRIPTION_LIMIT = 120  # characters shown around the match; the rest is elided
 PROBLEMS_SHOWN = 5
 WIDE = 120  # from this width on, reasons get a column of their own
 
@@ -108,16 +108,18 @@ def safe(value: Any) -> Text:
     return Text(printable(cell_text(value)))
 
 
-def highlighted(text: str, matched: str, span: tuple[int, int] | None, *, plain: bool, limit: int = DESCRIPTION_LIMIT) -> Text:
-    """``text`` cut around the match, the match highlighted (or bracketed when plain)."""
-    before, match, after = window(text, find_span(text, matched, span), limit)
-    out = Text(printable(before))
+def highlighted(text: str, matched: str, span: tuple[int, int] | None, *, plain: bool,
+                limit: int | None = TABLE_DESCRIPTION_CHARS, keep_newlines: bool = False) -> Text:
+    """``text`` cut around the match (``limit`` None: whole), the match highlighted (or
+    bracketed when plain)."""
+    before, match, after = window(text, find_span(text, matched, span), len(text) if limit is None else limit)
+    out = Text(printable(before, keep_newlines=keep_newlines))
     if match:
         if plain:
-            out.append(PLAIN_MARKS[0] + printable(match) + PLAIN_MARKS[1])
+            out.append(PLAIN_MARKS[0] + printable(match, keep_newlines=keep_newlines) + PLAIN_MARKS[1])
         else:
-            out.append(printable(match), style=MATCH_STYLE)
-    out.append(printable(after))
+            out.append(printable(match, keep_newlines=keep_newlines), style=MATCH_STYLE)
+    out.append(printable(after, keep_newlines=keep_newlines))
     return out
 
 
