@@ -1,6 +1,6 @@
 """Options that several commands share, defined once: ``--format`` and ``--output``
 (:func:`output_options`), and the recordation fields of ``add`` and ``update``
-(:func:`shared_options`).
+(:func:`grouped_options`).
 
 A command declares where a shared option goes in its signature with a placeholder
 (``fmt: str = FORMAT``, ``output: Optional[str] = OUTPUT``); the decorator puts the
@@ -94,18 +94,31 @@ def choose_format(value: str, allowed: tuple[str, ...]) -> str:
     return check_format(value, allowed)
 
 
-def shared_options(**options: Any) -> Callable:
-    """Put the Typer options ``options`` (name → ``typer.Option``) in place of the
-    command's parameters of those names: commands that take the same options (``add``,
+def grouped_options(name: str, options: dict[str, Any]) -> Callable:
+    """Put the Typer options ``options`` (parameter name → ``typer.Option``, all
+    ``Optional[str]``) in place of the command's parameter ``name``, which receives the
+    ones given as a dict: commands that take the same options (``recordation add`` and
     ``update``) define them once."""
 
     def decorate(command: Callable) -> Callable:
         signature = inspect.signature(command, eval_str=True)
-        params = [p.replace(default=options[p.name]) if p.name in options else p
-                  for p in signature.parameters.values()]
-        command.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
-        command.__annotations__ = {p.name: p.annotation for p in params
-                                   if p.annotation is not inspect.Parameter.empty}
-        return command
+        params = []
+        for param in signature.parameters.values():
+            if param.name == name:
+                params += [inspect.Parameter(key, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=info,
+                                             annotation=Optional[str]) for key, info in options.items()]
+            else:
+                params.append(param)
+
+        @functools.wraps(command)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            given = {key: kwargs.pop(key) for key in options if key in kwargs}
+            kwargs[name] = {key: value for key, value in given.items() if value is not None}
+            return command(*args, **kwargs)
+
+        run.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+        run.__annotations__ = {p.name: p.annotation for p in params
+                               if p.annotation is not inspect.Parameter.empty}
+        return run
 
     return decorate

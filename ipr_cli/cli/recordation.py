@@ -10,7 +10,7 @@ import typer
 
 from ..outputs import LIST_FORMATS
 from .common import BOM_HELP, err_console, new_app, open_store, stdin_is_terminal, write_bom
-from .options import FORMAT, OUTPUT, output_options
+from .options import FORMAT, OUTPUT, grouped_options, output_options
 
 app = new_app("Add, import, change and look up recordations (the marks customs protect).",
               epilog="Example: ipr recordation import recordations.csv && ipr recordation list --expiring 90")
@@ -64,24 +64,18 @@ def _say(message: str) -> None:
     err_console().print(message, markup=False, highlight=False)
 
 
+# --mark … --notes: the fields of ``add`` and ``update``, defined once.
+_FIELD_OPTIONS = grouped_options("fields", {name: _opt(name) for name in (
+    "mark", "holder", "aliases", "hs_scope", "nice_classes", "registration_no", "valid_from", "valid_until",
+    "status", "authorized_importers", "authorized_origins", "min_unit_value", "currency", "contact", "notes")})
+FIELDS: dict = {}  # (replaced by the options above)
+
+
 @app.command("add")
+@_FIELD_OPTIONS
 def add(
     recordation_id: Optional[str] = typer.Argument(None, help="Id given by customs, e.g. KCS-TM-2024-000123."),
-    mark: Optional[str] = _opt("mark"),
-    holder: Optional[str] = _opt("holder"),
-    aliases: Optional[str] = _opt("aliases"),
-    hs_scope: Optional[str] = _opt("hs_scope"),
-    nice_classes: Optional[str] = _opt("nice_classes"),
-    registration_no: Optional[str] = _opt("registration_no"),
-    valid_from: Optional[str] = _opt("valid_from"),
-    valid_until: Optional[str] = _opt("valid_until"),
-    status: Optional[str] = _opt("status"),
-    authorized_importers: Optional[str] = _opt("authorized_importers"),
-    authorized_origins: Optional[str] = _opt("authorized_origins"),
-    min_unit_value: Optional[str] = _opt("min_unit_value"),
-    currency: Optional[str] = _opt("currency"),
-    contact: Optional[str] = _opt("contact"),
-    notes: Optional[str] = _opt("notes"),
+    fields: dict = FIELDS,
 ) -> None:
     """Record one mark.  On a terminal, missing required fields are asked for.
 
@@ -90,13 +84,7 @@ def add(
     """
     from ..errors import InputError, UsageError
 
-    record = _fields(
-        recordation_id=recordation_id, mark=mark, holder=holder, aliases=aliases, hs_scope=hs_scope,
-        nice_classes=nice_classes, registration_no=registration_no, valid_from=valid_from,
-        valid_until=valid_until, status=status, authorized_importers=authorized_importers,
-        authorized_origins=authorized_origins, min_unit_value=min_unit_value, currency=currency,
-        contact=contact, notes=notes,
-    )
+    record = _fields(recordation_id=recordation_id, **fields)
     required = ["recordation_id", "mark", "holder", "valid_until"]
     missing = [name for name in required if not (record.get(name) or "").strip()]
     if missing and stdin_is_terminal():
@@ -199,23 +187,10 @@ def _modify(recordation_id: str, changes: dict[str, str], action: str, note: str
 
 
 @app.command("update")
+@_FIELD_OPTIONS
 def update(
     recordation_id: str = typer.Argument(..., help="The recordation to change."),
-    mark: Optional[str] = _opt("mark"),
-    holder: Optional[str] = _opt("holder"),
-    aliases: Optional[str] = _opt("aliases"),
-    hs_scope: Optional[str] = _opt("hs_scope"),
-    nice_classes: Optional[str] = _opt("nice_classes"),
-    registration_no: Optional[str] = _opt("registration_no"),
-    valid_from: Optional[str] = _opt("valid_from"),
-    valid_until: Optional[str] = _opt("valid_until"),
-    status: Optional[str] = _opt("status"),
-    authorized_importers: Optional[str] = _opt("authorized_importers"),
-    authorized_origins: Optional[str] = _opt("authorized_origins"),
-    min_unit_value: Optional[str] = _opt("min_unit_value"),
-    currency: Optional[str] = _opt("currency"),
-    contact: Optional[str] = _opt("contact"),
-    notes: Optional[str] = _opt("notes"),
+    fields: dict = FIELDS,
 ) -> None:
     """Change fields of a recordation; list fields are replaced, '' clears a field.
 
@@ -223,12 +198,7 @@ def update(
     """
     from ..errors import UsageError
 
-    changes = _fields(
-        mark=mark, holder=holder, aliases=aliases, hs_scope=hs_scope, nice_classes=nice_classes,
-        registration_no=registration_no, valid_from=valid_from, valid_until=valid_until, status=status,
-        authorized_importers=authorized_importers, authorized_origins=authorized_origins,
-        min_unit_value=min_unit_value, currency=currency, contact=contact, notes=notes,
-    )
+    changes = dict(fields)
     if not changes:
         raise UsageError("Nothing to update: give at least one field option.", hint="See `ipr recordation update --help`.")
     _modify(recordation_id, changes, "update")
