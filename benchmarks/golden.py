@@ -129,6 +129,10 @@ def capture(dest: Path) -> list[str]:
         if os.environ.get("GOLDEN_COMMANDS_ONLY"):
             return ["check sets (GOLDEN_COMMANDS_ONLY)"]
         sets, skipped = _sets(work)
+        chosen = os.environ.get("GOLDEN_SETS")  # e.g. fixtures,eval-dev: only these (a quicker check)
+        if chosen:
+            skipped += [s[0] for s in sets if s[0] not in chosen.split(",")]
+            sets = [s for s in sets if s[0] in chosen.split(",")]
         for name, rec, decl, formats, workers in sets:
             db = work / f"{name}.db"
             done = _ipr(["recordation", "import", rec.name], db, rec.parent)
@@ -191,6 +195,8 @@ def compare(golden: Path) -> int:
         skipped = capture(now)
         bad = 0
         names = sorted({p.name for p in golden.iterdir()} | {p.name for p in now.iterdir()})
+        if os.environ.get("GOLDEN_SETS") or os.environ.get("GOLDEN_COMMANDS_ONLY"):
+            names = sorted(p.name for p in now.iterdir())  # only what was captured again
         for name in names:
             a, b = golden / name, now / name
             if not a.exists() or not b.exists():
