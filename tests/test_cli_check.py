@@ -233,3 +233,24 @@ def test_saved_run_names_its_file_by_sha256(ipr, store):
     shown = json.loads(ipr("runs", "show", "latest", "--format", "json").stdout)
     assert shown["files"] == [{"path": str(DECLARATIONS), "lines": 25,
                                "sha256": hashlib.sha256(DECLARATIONS.read_bytes()).hexdigest()}]
+
+
+def test_check_opens_the_store_once_and_saves_the_run_screening_built(ipr, store, monkeypatch):
+    """One connection for the register, the hit ids named in the output and the saved run."""
+    from ipr_cli.store import Store
+
+    opened = []
+    real = Store.open.__func__
+
+    def counting(cls, *args, **kwargs):
+        opened.append(args)
+        return real(cls, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "open", classmethod(counting))
+    result = ipr("check", DECLARATIONS, "--as-of", "2026-11-27", "--format", "json", "--quiet")
+    assert result.exit_code == 0, result.stderr
+    assert len(opened) == 1
+    out = json.loads(result.stdout)
+    runs = json.loads(ipr("runs", "show", out["run_id"], "--format", "json").stdout)
+    assert runs["lines_read"] == out["lines_read"] and runs["as_of"] == "2026-11-27"
+    assert runs["options"]["format"] == "json" and runs["hits"] + runs["reviews"] == len(out["hits"])
