@@ -175,6 +175,14 @@ class DeclarationLine(NamedTuple):
 
 # The optional supply-chain fields of a line, kept with its hits (additive JSON fields).
 SUPPLY_CHAIN_FIELDS: tuple[str, ...] = ("exporter", "transport_document", "container", "port_of_loading")
+# The fields of a declaration line, in the order of its columns (and of every listing of a line).
+DECLARATION_FIELDS: tuple[str, ...] = (
+    "declaration_id", "item_no", "date", "importer", "origin", "hs_code", "description", "brand", "quantity",
+    "value", "currency", *SUPPLY_CHAIN_FIELDS,
+)
+# The SPEC's hit object, in order (also the CSV columns of ``ipr check``).
+HIT_FIELDS: tuple[str, ...] = ("file", "row", "declaration_id", "item_no", "recordation_id", "mark", "holder",
+                               "score", "verdict", "matched_text", "reasons")
 
 
 @dataclass(frozen=True)

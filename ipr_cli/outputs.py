@@ -11,6 +11,10 @@ import sys
 
 from ipr_cli.errors import OutputError, UsageError
 
+# The output formats (``--format``): of ``ipr check``, and of listing and ``show`` commands.
+FORMATS: tuple[str, ...] = ("table", "json", "jsonl", "csv", "html")
+LIST_FORMATS: tuple[str, ...] = ("table", "json", "jsonl", "csv")
+
 # (path as the user gave it, realpath, what it is) of every path --output must not name.
 _PROTECTED: list[tuple[str, str, str]] = []
 

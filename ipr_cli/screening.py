@@ -60,6 +60,63 @@ class Summary:
         }
 
 
+def new_run_id() -> str:
+    """``20261127-203009-1a2b3c``: the local time the run started and six random hex digits."""
+    import uuid
+
+    return dt.datetime.now().strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
+
+
+def _now() -> str:
+    from .store import now
+
+    return now()
+
+
+@dataclass
+class Run:
+    """One run of ``ipr check``: what it screened, with which options, and its counts.
+
+    Built when the run starts (the id names the run in the output before it is saved);
+    ``record()`` is the row the store keeps once the run is over.
+    """
+
+    as_of: dt.date
+    files: list[str]
+    options: dict
+    recordations_revision: int = 0
+    summary: Summary = field(default_factory=Summary)
+    run_id: str = field(default_factory=new_run_id)
+    started_at: str = field(default_factory=_now)
+
+    def meta(self) -> dict:
+        """The head of the SPEC's JSON object (and of the other formats)."""
+        from . import __version__
+
+        return {"schema_version": 1, "ipr_version": __version__, "run_id": self.run_id,
+                "as_of": self.as_of.isoformat(), "files": list(self.files)}
+
+    def record(self) -> dict:
+        """The run as the store saves it (``Store.save_run``), finished now."""
+        summary = self.summary
+        return {
+            "run_id": self.run_id,
+            "started_at": self.started_at,
+            "finished_at": _now(),
+            "as_of": self.as_of.isoformat(),
+            "files": [vars(f) for f in summary.files],
+            "options": dict(self.options),
+            "recordations_revision": self.recordations_revision,
+            "lines_read": summary.lines_read,
+            "lines_flagged": summary.lines_flagged,
+            "hits": summary.by_verdict["hit"],
+            "reviews": summary.by_verdict["review"],
+            "suppressed": summary.suppressed,
+            "skipped": summary.skipped,
+            "duration_s": round(summary.duration_s, 3),
+        }
+
+
 def screen_files(
     files: Sequence[str],
     recordations: Sequence[Recordation],
@@ -148,7 +205,7 @@ def _screen_file(path, reader, screened, min_score, summary, progress):
 def _cut_reason(hit: Hit) -> Hit:
     """The hit of a line whose description was cut for matching (see readers.MATCH_CHARS), saying so."""
     why = f"description cut: only its first {MATCH_CHARS:,} characters were screened"
-    return dataclasses.replace(hit, reasons=(*hit.reasons, why))
+    return dataclasses.replace(hit, reasons=(*hit.reasons, why), reason_codes=(*hit.reason_codes, "description_cut"))
 
 
 def worst_verdict(summary: Summary) -> Verdict | None:

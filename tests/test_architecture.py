@@ -77,3 +77,31 @@ def test_service_functions_are_simple():
                 if item.complexity > MAX_COMPLEXITY:
                     complex_[f"{path.relative_to(ROOT)}:{item.fullname}"] = item.complexity
     assert not complex_, f"cyclomatic complexity over {MAX_COMPLEXITY} (radon cc): {complex_}"
+
+
+def _cli_modules() -> list[Path]:
+    """The command line and the writers (the presentation half of the architecture)."""
+    return sorted((ROOT / "ipr_cli" / "cli").glob("*.py")) + sorted((ROOT / "ipr_cli" / "writers").glob("*.py"))
+
+
+def test_cli_and_writer_modules_are_small():
+    long = {p.name: n for p in _cli_modules() if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
+    assert not long, f"modules over {MAX_LINES} lines: {long}"
+
+
+def test_cli_and_writer_functions_are_simple():
+    complex_ = {}
+    for path in _cli_modules():
+        for block in cc_visit(path.read_text(encoding="utf-8")):
+            for item in [block, *getattr(block, "methods", [])]:
+                if item.complexity > MAX_COMPLEXITY:
+                    complex_[f"{path.parent.name}/{path.name}:{item.fullname}"] = item.complexity
+    assert not complex_, f"cyclomatic complexity over {MAX_COMPLEXITY} (radon cc): {complex_}"
+
+
+def test_format_options_are_declared_once():
+    """--format is declared by ``cli.options.output_options`` only; IPR_FORMAT read there only."""
+    offenders = [p.name for p in _cli_modules()
+                 if p.name != "options.py" and ('"--format"' in (text := p.read_text(encoding="utf-8"))
+                                                or "IPR_FORMAT\")" in text)]
+    assert not offenders, offenders

@@ -61,3 +61,19 @@ def test_internal_error_is_short_and_traceback_only_with_debug(ipr, monkeypatch)
     assert debug.exit_code == 4 and "Traceback" in debug.stderr and "kaboom" in debug.stderr
     monkeypatch.setenv("IPR_DEBUG", "1")
     assert "Traceback" in ipr("recordation", "list").stderr
+
+
+def test_every_format_option_is_checked_once_with_one_message(tmp_path, monkeypatch):
+    """--format of any command and $IPR_FORMAT of check: the same message, exit 2."""
+    from typer.testing import CliRunner
+
+    from ipr_cli.cli import app
+
+    monkeypatch.setenv("IPR_DB", str(tmp_path / "ipr.db"))
+    runner = CliRunner()
+    for args in (["recordation", "list", "--format", "XML"], ["stats", "-f", "xml"], ["report", "latest", "-f", "xml"]):
+        done = runner.invoke(app, args)
+        assert done.exit_code == 2 and "Unknown format 'xml'; choose one of:" in done.output, args
+    monkeypatch.setenv("IPR_FORMAT", "yaml")
+    done = runner.invoke(app, ["check", str(tmp_path / "none.csv")])
+    assert done.exit_code == 2 and "Unknown format 'yaml'; choose one of: table, json, jsonl, csv, html, parquet" in done.output

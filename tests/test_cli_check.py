@@ -36,7 +36,20 @@ def test_json_object_has_the_spec_fields(ipr, store):
     assert out["lines_flagged"] == len({h["row"] for h in out["hits"]})
     hit = out["hits"][0]
     assert set(hit) == {"file", "row", "declaration_id", "item_no", "recordation_id", "mark", "holder", "score",
-                        "verdict", "matched_text", "reasons"}
+                        "verdict", "matched_text", "reasons", "reason_codes"}
+
+
+def test_json_hits_name_the_rule_behind_each_reason(ipr, store):
+    """reason_codes (additive): one rule name per reason, in the same order, in json and jsonl."""
+    hits = {h["row"]: h for h in check_json(ipr, DECLARATIONS, "--as-of", "2026-11-27")["hits"]}
+    for hit in hits.values():
+        assert len(hit["reason_codes"]) == len(hit["reasons"]) and all(hit["reason_codes"]), hit
+        assert list(hit)[list(hit).index("reasons") + 1] == "reason_codes"
+    codes = dict(zip(hits[14]["reasons"], hits[14]["reason_codes"]))
+    assert any(code == "origin" for text, code in codes.items() if "outside authorized origins" in text), codes
+    lines = ipr("check", DECLARATIONS, "--as-of", "2026-11-27", "--format", "jsonl", "--no-save").stdout
+    first = json.loads(lines.splitlines()[0])
+    assert first["reason_codes"] == hits[first["row"]]["reason_codes"]
 
 
 def test_disguises_and_innocent_lines(ipr, store):
@@ -220,3 +233,24 @@ def test_saved_run_names_its_file_by_sha256(ipr, store):
     shown = json.loads(ipr("runs", "show", "latest", "--format", "json").stdout)
     assert shown["files"] == [{"path": str(DECLARATIONS), "lines": 25,
                                "sha256": hashlib.sha256(DECLARATIONS.read_bytes()).hexdigest()}]
+
+
+def test_check_opens_the_store_once_and_saves_the_run_screening_built(ipr, store, monkeypatch):
+    """One connection for the register, the hit ids named in the output and the saved run."""
+    from ipr_cli.store import Store
+
+    opened = []
+    real = Store.open.__func__
+
+    def counting(cls, *args, **kwargs):
+        opened.append(args)
+        return real(cls, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "open", classmethod(counting))
+    result = ipr("check", DECLARATIONS, "--as-of", "2026-11-27", "--format", "json", "--quiet")
+    assert result.exit_code == 0, result.stderr
+    assert len(opened) == 1
+    out = json.loads(result.stdout)
+    runs = json.loads(ipr("runs", "show", out["run_id"], "--format", "json").stdout)
+    assert runs["lines_read"] == out["lines_read"] and runs["as_of"] == "2026-11-27"
+    assert runs["options"]["format"] == "json" and runs["hits"] + runs["reviews"] == len(out["hits"])

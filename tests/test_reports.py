@@ -125,7 +125,7 @@ def test_html_report_is_self_contained_with_a_chart_and_print_css(ipr, db_path):
 
 
 def test_bar_chart_escapes_holder_names():
-    from ipr_cli.reports import bar_chart
+    from ipr_cli.writers.report import bar_chart
 
     svg = bar_chart([{"name": "</svg><script>x</script>", "flags": 3}, {"name": "B & C", "flags": 1}])
     assert "<script" not in svg and "&lt;/svg&gt;" in svg and "B &amp; C" in svg
@@ -176,7 +176,7 @@ def test_html_report_opens_in_headless_chromium(ipr, db_path, tmp_path):
 @settings(max_examples=150, deadline=None)
 @given(value=st.text(max_size=60), matched=st.text(max_size=8))
 def test_no_declaration_value_becomes_markup(value, matched):
-    from ipr_cli.reports import render_html
+    from ipr_cli.writers.report import render_html
 
     hit_data = {
         "hit_id": 1, "run_id": "r", "file": value, "row": 1, "declaration_id": value, "item_no": value,

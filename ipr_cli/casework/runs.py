@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from .. import models
 from ..errors import NotFoundError, UsageError
 from ..store import Store, cases
 
@@ -17,13 +18,10 @@ DECISIONS = ("hold", "release", "false-positive")
 _DECISION_ALIASES = {"fp": "false-positive", "false_positive": "false-positive", "falsepositive": "false-positive",
                      "held": "hold", "released": "release"}
 # The SPEC's hit object, in order; saved hits add hit_id and status (and a little more).
-SPEC_HIT_FIELDS = ("file", "row", "declaration_id", "item_no", "recordation_id", "mark", "holder",
-                   "score", "verdict", "matched_text", "reasons")
+SPEC_HIT_FIELDS = models.HIT_FIELDS
 HIT_FIELDS = ("hit_id", "run_id", *SPEC_HIT_FIELDS, "status", "decided_at", "decided_by", "deadline", "runs_seen",
               "last_seen_at")
-LINE_FIELDS = ("declaration_id", "item_no", "date", "importer", "origin", "hs_code", "description",
-               "brand", "quantity", "value", "currency", "exporter", "transport_document", "container",
-               "port_of_loading")
+LINE_FIELDS = models.DECLARATION_FIELDS
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 

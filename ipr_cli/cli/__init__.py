@@ -63,16 +63,16 @@ def _register() -> None:
     app.add_typer(recordation.app, name="recordation")
     app.add_typer(db_cmd.app, name="db")
     app.command("audit")(audit_cmd.audit)
-    from . import casework
+    from . import casework, reports_cmd
 
     app.add_typer(casework.runs_app, name="runs")
     app.add_typer(casework.hits_app, name="hits")
     app.command("decide")(casework.decide)
     app.add_typer(casework.allow_app, name="allow")
     app.add_typer(casework.deny_app, name="deny")
-    app.command("report")(casework.report)
-    app.command("stats")(casework.stats)
-    recordation.app.command("lint")(casework.lint)
+    app.command("report")(reports_cmd.report)
+    app.command("stats")(reports_cmd.stats)
+    recordation.app.command("lint")(reports_cmd.lint)
     from . import exchange
 
     app.add_typer(exchange.app, name="exchange")

@@ -8,21 +8,23 @@ from typing import Optional
 
 import typer
 
-from .common import check_format, open_store
+from ..outputs import LIST_FORMATS
+from .common import open_store
+from .options import FORMAT, output_options
 
 
+@output_options(LIST_FORMATS)
 def audit(
     recordation: Optional[str] = typer.Option(None, "--recordation", "-r", help="Only this recordation."),
     hit: Optional[str] = typer.Option(None, "--hit", help="Only decisions on this hit."),
-    fmt: str = typer.Option("table", "--format", "-f", help="table, json, jsonl or csv."),
+    fmt: str = FORMAT,
 ) -> None:
     """Show who changed what and when: recordation changes and decisions on hits.
 
     Example: ipr audit --recordation KCS-TM-2024-000123
     """
-    from ..writers import LIST_FORMATS, write_rows
+    from ..writers import write_rows
 
-    fmt = check_format(fmt, LIST_FORMATS)
     with open_store() as store:
         if hit:
             rows = store.audit_rows("hit", hit)

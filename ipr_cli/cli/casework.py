@@ -1,5 +1,6 @@
-"""The officer's casework: ``runs``, ``hits``, ``decide``, ``allow``, ``deny``, ``report``,
-``stats`` and ``recordation lint``.  Thin: parse options, call ``ipr_cli.casework``, write."""
+"""The officer's casework: ``runs``, ``hits``, ``decide``, ``allow`` and ``deny`` (``report``,
+``stats`` and ``recordation lint`` are in ``reports_cmd``).  Thin: parse options, call
+``ipr_cli.casework``, write."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from typing import Optional
 
 import typer
 
-from .common import BOM_HELP, check_format, err_console, new_app, open_store, write_bom
+from ..outputs import LIST_FORMATS
+from .common import BOM_HELP, err_console, new_app, open_store, write_bom
+from .options import FORMAT, OUTPUT, output_options
 
 runs_app = new_app("Screening runs recorded by `ipr check`: what was screened, when, and what it found.",
                    epilog="Example: ipr runs list --limit 5 && ipr runs show latest")
@@ -54,18 +57,18 @@ def _run_table_row(run: dict) -> dict:
 
 
 @runs_app.command("list")
+@output_options(LIST_FORMATS)
 def runs_list(
     limit: Optional[int] = typer.Option(None, "--limit", "-n", min=1, help="Only the newest N runs."),
-    fmt: str = typer.Option("table", "--format", "-f", help="table, json, jsonl or csv."),
+    fmt: str = FORMAT,
 ) -> None:
     """List screening runs, newest first, with their counts and open hits.
 
     Example: ipr runs list --limit 10
     """
     from ..casework import list_runs
-    from ..writers import LIST_FORMATS, write_rows
+    from ..writers import write_rows
 
-    fmt = check_format(fmt, LIST_FORMATS)
     with open_store() as store:
         runs = list_runs(store, limit=limit)
     if fmt == "table":
@@ -80,9 +83,10 @@ def runs_list(
 
 
 @runs_app.command("show")
+@output_options(("table", "json"))
 def runs_show(
     run: str = typer.Argument(..., help="Run id (a unique prefix will do, or 'latest')."),
-    fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
+    fmt: str = FORMAT,
 ) -> None:
     """Show one run: input files with SHA-256 and line counts, options, revision, counts, duration.
 
@@ -91,7 +95,6 @@ def runs_show(
     from ..casework import get_run
     from ..writers import write_record
 
-    fmt = check_format(fmt, ("table", "json"))
     with open_store() as store:
         info = get_run(store, run)
     if fmt == "table":
@@ -132,6 +135,7 @@ def _filter(run, status, holder, recordation, verdict, since, until):
 
 
 @hits_app.command("list")
+@output_options(LIST_FORMATS)
 def hits_list(
     run: Optional[str] = typer.Option(None, "--run", help="Only this run (id, prefix or 'latest')."),
     status: Optional[str] = typer.Option(None, "--status", help="open, hold, release, false-positive or decided."),
@@ -140,16 +144,15 @@ def hits_list(
     verdict: Optional[str] = typer.Option(None, "--verdict", help="hit or review."),
     since: Optional[str] = typer.Option(None, "--since", metavar="DATE", help="Lines dated on or after DATE."),
     until: Optional[str] = typer.Option(None, "--until", metavar="DATE", help="Lines dated on or before DATE."),
-    fmt: str = typer.Option("table", "--format", "-f", help="table, json, jsonl or csv."),
+    fmt: str = FORMAT,
 ) -> None:
     """List saved hits, with filters; JSON items are the SPEC's hit objects plus hit_id and status.
 
     Example: ipr hits list --status open --verdict hit --since 2026-11-01
     """
     from ..casework import HIT_FIELDS, hit_rows
-    from ..writers import LIST_FORMATS, write_rows
+    from ..writers import write_rows
 
-    fmt = check_format(fmt, LIST_FORMATS)
     flt = _filter(run, status, holder, recordation, verdict, since, until)
     with open_store() as store:
         rows = hit_rows(store, flt)
@@ -162,9 +165,10 @@ def hits_list(
 
 
 @hits_app.command("show")
+@output_options(("table", "json"))
 def hits_show(
     hit: str = typer.Argument(..., help="The hit id (see `ipr hits list`)."),
-    fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
+    fmt: str = FORMAT,
 ) -> None:
     """Everything about one hit on one screen: the line, the match, reasons, holder, decision, deadline.
 
@@ -174,7 +178,6 @@ def hits_show(
 
     from ..casework import get_hit
 
-    fmt = check_format(fmt, ("table", "json"))
     with open_store() as store:
         info = get_hit(store, hit)
     if fmt == "json":
@@ -184,59 +187,86 @@ def hits_show(
 
 
 def _print_hit(info: dict) -> None:
-    from rich import box
-    from rich.table import Table
-    from rich.text import Text
-
-    from ..reports import text as clean
+    """One hit on one screen: the line, the match, the rights holder, the decision."""
     from ..writers import TerminalConsole
 
     plain = not sys.stdout.isatty()
     console = TerminalConsole(file=sys.stdout, markup=False, highlight=False, emoji=False,
-                      width=None if not plain else _width())
+                              width=None if not plain else _width())
+    for table in (_line_table(info, plain), _match_table(info), _holder_table(info), _decision_table(info)):
+        console.print(table)
+
+
+def _kv(title: str):
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=Text(title, style="bold"), title_justify="left", box=box.SIMPLE, show_header=False,
+                  pad_edge=False)
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    return table
+
+
+def _line_table(info: dict, plain: bool):
+    from rich.text import Text
+
+    from ..models import DECLARATION_FIELDS
+    from ..writers.report import text as clean
+
     line = info["line"]
-
-    def kv(title: str) -> Table:
-        table = Table(title=Text(title, style="bold"), title_justify="left", box=box.SIMPLE, show_header=False,
-                      pad_edge=False)
-        table.add_column(style="bold", no_wrap=True)
-        table.add_column(overflow="fold")
-        return table
-
-    head = kv(f"Hit {info['hit_id']} · {info['verdict']} {info['score']} · {info['status']}")
+    head = _kv(f"Hit {info['hit_id']} · {info['verdict']} {info['score']} · {info['status']}")
     head.add_row("Run", Text(clean(info["run_id"])))
     head.add_row("Line", Text(clean(f"{info['file']} row {info['row']}")))
-    for name in ("declaration_id", "item_no", "date", "importer", "origin", "hs_code", "brand", "quantity",
-                 "value", "currency", "exporter", "transport_document", "container", "port_of_loading"):
+    for name in DECLARATION_FIELDS:
         value = line.get(name) if name != "date" else info.get("date")
-        if value:
+        if value and name != "description":
             head.add_row(name.replace("_", " "), Text(clean(value)))
     field = info.get("field") or "description"
     head.add_row("description", _marked(line.get("description") or "", info, field == "description", plain))
     if field != "description" and line.get(field):
         head.add_row(field, _marked(line.get(field) or "", info, True, plain))
-    console.print(head)
+    return head
 
-    rec = info.get("recordation")
-    match = kv("Match")
+
+def _match_table(info: dict):
+    from rich.text import Text
+
+    from ..writers.report import text as clean
+
+    match = _kv("Match")
     match.add_row("Mark", Text(clean(f"{info['mark']} ({info['recordation_id']})")))
     match.add_row("Matched", Text(clean(info["matched_text"])))
     match.add_row("Reasons", Text("\n".join("• " + clean(r) for r in info["reasons"]) or "-"))
-    console.print(match)
+    return match
 
-    holder = kv("Rights holder")
+
+def _holder_table(info: dict):
+    from rich.text import Text
+
+    from ..writers.report import text as clean
+
+    rec = info.get("recordation")
+    holder = _kv("Rights holder")
     holder.add_row("Holder", Text(clean(info["holder"])))
     if rec is None:
         holder.add_row("Recordation", Text("no longer in the store"))
-    else:
-        holder.add_row("Contact", Text(clean(rec.get("contact")) or "- (none recorded)"))
-        holder.add_row("Genuine vs fake", Text(clean(rec.get("notes")) or "-"))
-        holder.add_row("Registration", Text(clean(rec.get("registration_no")) or "-"))
-        holder.add_row("Authorized", Text(clean(
-            f"importers {rec.get('authorized_importers') or '-'}; origins {rec.get('authorized_origins') or 'any'}")))
-    console.print(holder)
+        return holder
+    holder.add_row("Contact", Text(clean(rec.get("contact")) or "- (none recorded)"))
+    holder.add_row("Genuine vs fake", Text(clean(rec.get("notes")) or "-"))
+    holder.add_row("Registration", Text(clean(rec.get("registration_no")) or "-"))
+    holder.add_row("Authorized", Text(clean(
+        f"importers {rec.get('authorized_importers') or '-'}; origins {rec.get('authorized_origins') or 'any'}")))
+    return holder
 
-    decision = kv("Decision")
+
+def _decision_table(info: dict):
+    from rich.text import Text
+
+    from ..writers.report import text as clean
+
+    decision = _kv("Decision")
     decision.add_row("Status", Text(clean(info["status"])))
     if info.get("deadline"):
         due = dt.date.fromisoformat(info["deadline"])
@@ -251,7 +281,7 @@ def _print_hit(info: dict) -> None:
         decision.add_row("Allow entries", Text(", ".join(str(a) for a in info["allow_entries"])))
     if info["status"] == "open":
         decision.add_row("Next", Text(f"ipr decide {info['hit_id']} hold|release|false-positive --note TEXT"))
-    console.print(decision)
+    return decision
 
 
 def _width() -> int:
@@ -262,39 +292,25 @@ def _width() -> int:
 
 
 def _marked(value: str, info: dict, here: bool, plain: bool):
-    """``value`` with the matched text highlighted (bracketed with »« when not on a terminal)."""
-    from rich.text import Text
+    """``value`` whole, the matched text highlighted when ``here`` (bracketed with »«
+    when not on a terminal)."""
+    from ..writers._rich import highlighted
 
-    from ..reports import text as clean
-
-    value = clean(value)
-    start = end = None
-    span = info.get("span")
-    if here and span and 0 <= span[0] < span[1] <= len(value):
-        start, end = span
-    elif here and info.get("matched_text"):
-        found = value.casefold().find(str(info["matched_text"]).casefold())
-        if found >= 0:
-            start, end = found, found + len(info["matched_text"])
-    if start is None:
-        return Text(value)
-    out = Text(value[:start])
-    if plain:
-        out.append("»" + value[start:end] + "«")
-    else:
-        out.append(value[start:end], style="bold underline black on yellow")
-    out.append(value[end:])
-    return out
+    if not here:
+        return highlighted(value, "", None, plain=plain, limit=None, keep_newlines=True)
+    return highlighted(value, str(info.get("matched_text") or ""), info.get("span"), plain=plain, limit=None,
+                       keep_newlines=True)
 
 
 @hits_app.command("export")
+@output_options(("csv", "json"), output=True)
 def hits_export(
     holder: str = typer.Option(..., "--holder", help="The rights holder (full name, or a part naming only one)."),
     status: str = typer.Option("hold", "--status", help="Which hits: hold (default), open, release, false-positive, decided or all."),
     run: Optional[str] = typer.Option(None, "--run", help="Only this run."),
     redact_importer: bool = typer.Option(False, "--redact-importer", help="Withhold the importer (jurisdictions that disclose it only later)."),
-    fmt: str = typer.Option("csv", "--format", "-f", help="csv or json."),
-    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write here (atomically) instead of stdout."),
+    fmt: str = FORMAT,
+    output: Optional[str] = OUTPUT,
     bom: Optional[bool] = typer.Option(None, "--bom/--no-bom", help=BOM_HELP),
 ) -> None:
     """Write the notification data for one rights holder: the goods held against their marks.
@@ -306,7 +322,6 @@ def hits_export(
     from ..casework import EXPORT_FIELDS, export_for_holder
     from ..writers import atomic_output, write_rows
 
-    fmt = check_format(fmt, ("csv", "json"))
     with open_store() as store:
         name, rows = export_for_holder(store, holder, status=status, run=run, redact_importer=redact_importer)
     with atomic_output(output) as out:
@@ -387,15 +402,15 @@ def allow_add(
 
 
 @allow_app.command("list")
-def allow_list(fmt: str = typer.Option("table", "--format", "-f", help="table, json, jsonl or csv.")) -> None:
+@output_options(LIST_FORMATS)
+def allow_list(fmt: str = FORMAT) -> None:
     """List allow-list entries ('active' is false once an entry's date has passed).
 
     Example: ipr allow list --format csv
     """
     from ..casework import list_allow
-    from ..writers import LIST_FORMATS, write_rows
+    from ..writers import write_rows
 
-    fmt = check_format(fmt, LIST_FORMATS)
     with open_store() as store:
         rows = list_allow(store)
     columns = ["id", "recordation_id", "importer", "origin", "until", "active", "reason", "user", "created_at",
@@ -437,15 +452,15 @@ def deny_add(
 
 
 @deny_app.command("list")
-def deny_list(fmt: str = typer.Option("table", "--format", "-f", help="table, json, jsonl or csv.")) -> None:
+@output_options(LIST_FORMATS)
+def deny_list(fmt: str = FORMAT) -> None:
     """List deny-list entries.
 
     Example: ipr deny list --format json
     """
     from ..casework import list_deny
-    from ..writers import LIST_FORMATS, write_rows
+    from ..writers import write_rows
 
-    fmt = check_format(fmt, LIST_FORMATS)
     with open_store() as store:
         rows = list_deny(store)
     write_rows(rows, fmt, sys.stdout, columns=["id", "importer", "recordation_id", "reason", "user", "created_at"],
@@ -466,97 +481,3 @@ def deny_remove(
     with open_store() as store:
         remove_deny(store, entry, note)
     _say(f"Deny entry {entry} removed.")
-
-
-# -- report, stats, lint -----------------------------------------------------------------
-
-
-def report(
-    run: str = typer.Argument(..., help="Run id (a unique prefix will do, or 'latest')."),
-    fmt: str = typer.Option("html", "--format", "-f", help="html, csv or json."),
-    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write here (atomically) instead of stdout."),
-    bom: Optional[bool] = typer.Option(None, "--bom/--no-bom", help=BOM_HELP),
-) -> None:
-    """Report one run: totals, flags by holder, recordation, origin and verdict, and every hit.
-
-    HTML is one self-contained page with a chart of flags per holder, fit to print;
-    CSV is one row per hit; JSON holds everything.
-
-    Example: ipr report latest --format html --output report.html
-    """
-    from ..casework import report_data
-    from ..reports import render_html, write_csv, write_json
-    from ..writers import atomic_output
-
-    fmt = check_format(fmt, ("html", "csv", "json"))
-    if fmt == "html" and output in (None, "-") and sys.stdout.isatty():
-        from ..errors import UsageError
-
-        raise UsageError(
-            "The HTML report is a web page, not terminal text; give a file to write it to.",
-            hint="e.g. ipr report latest --output report.html (or pipe it: ipr report latest > report.html).",
-        )
-    with open_store() as store:
-        data = report_data(store, run)
-    with atomic_output(output) as out:
-        if fmt == "html":
-            out.write(render_html(data))
-        elif fmt == "csv":
-            write_bom(out, fmt, bom, output)
-            write_csv(data, out)
-        else:
-            write_json(data, out)
-
-
-def stats(
-    run: Optional[str] = typer.Option(None, "--run", help="Only this run."),
-    since: Optional[str] = typer.Option(None, "--since", metavar="DATE", help="Lines dated on or after DATE."),
-    until: Optional[str] = typer.Option(None, "--until", metavar="DATE", help="Lines dated on or before DATE."),
-    fmt: str = typer.Option("table", "--format", "-f", help="table, json, jsonl or csv."),
-) -> None:
-    """Per recordation: hits flagged, open, held, released, false positives and the FP rate.
-
-    The false-positive rate is false positives over decided hits.
-
-    Example: ipr stats --since 2026-01-01 --format csv
-    """
-    from ..casework import stats as compute
-    from ..writers import LIST_FORMATS, write_rows
-
-    fmt = check_format(fmt, LIST_FORMATS)
-    flt = _filter(run, None, None, None, None, since, until)
-    with open_store() as store:
-        rows = compute(store, flt)
-    if fmt in ("table", "csv"):
-        for r in rows:
-            r["fp_rate"] = "" if r["fp_rate"] is None else f"{r['fp_rate']:.0%}" if fmt == "table" else r["fp_rate"]
-    columns = ["recordation_id", "mark", "holder", "flagged", "open", "held", "released", "false_positives", "fp_rate"]
-    write_rows(rows, fmt, sys.stdout, columns=columns, title="Recordation statistics")
-
-
-def lint(
-    days: int = typer.Option(90, "--days", min=0, help="Report recordations expiring within this many days."),
-    as_of: Optional[str] = typer.Option(None, "--as-of", metavar="DATE", help="Judge expiry on this date (default: today)."),
-    fmt: str = typer.Option("table", "--format", "-f", help="table, json, jsonl or csv."),
-    strict: bool = typer.Option(False, "--strict", help="Exit 1 when anything is found (for scheduled jobs)."),
-) -> None:
-    """Find recordations that weaken screening: expiring, no contact, no HS scope, short or common-word
-    marks (which need corroboration), and marks that look the same as another holder's.
-
-    Example: ipr recordation lint --days 60
-    """
-    from ..casework import lint as find
-    from ..casework import parse_date
-    from ..writers import LIST_FORMATS, write_rows
-
-    fmt = check_format(fmt, LIST_FORMATS)
-    today = parse_date(as_of, "--as-of")
-    with open_store() as store:
-        findings = find(store, days=days, today=today)
-    rows = [f.as_dict() for f in findings]
-    write_rows(rows, fmt, sys.stdout, columns=["recordation_id", "mark", "holder", "problem", "detail"],
-               title="Lint findings")
-    recs = len({f.recordation_id for f in findings})
-    _say(f"{len(findings)} finding(s) in {recs} recordation(s)." if findings else "No problems found.")
-    if strict and findings:
-        raise typer.Exit(1)

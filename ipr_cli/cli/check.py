@@ -3,24 +3,27 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
+import functools
 import os
 import sys
-import uuid
 from typing import List, Optional
 
 import typer
 
-from .. import __version__
-from .common import BOM_HELP, check_format, err_console, open_store, write_bom
+from ..outputs import FORMATS
+from .common import BOM_HELP, err_console, open_store, write_bom
+from .options import FORMAT, OUTPUT, output_options
 
 
+@output_options(FORMATS + ("parquet",), env="IPR_FORMAT", output=True,
+                help="table, json, jsonl, csv, html or parquet (with --output) (default: $IPR_FORMAT, else table).",
+                output_help="Write the result here (atomically) instead of stdout.")
 def check(
     files: List[str] = typer.Argument(..., help="Declaration files: CSV, JSON Lines, JSON, XLSX or Parquet (a file or a directory) ('-' = stdin)."),
-    fmt: Optional[str] = typer.Option(
-        None, "--format", "-f", help="table, json, jsonl, csv, html or parquet (with --output) (default: $IPR_FORMAT, else table)."
-    ),
-    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the result here (atomically) instead of stdout."),
+    fmt: str = FORMAT,
+    output: Optional[str] = OUTPUT,
     fail_on: str = typer.Option("none", "--fail-on", help="Exit 1 when a flag at or above this verdict is found: hit, review or none."),
     min_score: int = typer.Option(0, "--min-score", min=0, max=100, help="Leave out flags scoring below this (0-100)."),
     as_of: Optional[str] = typer.Option(None, "--as-of", metavar="DATE", help="Judge validity on this date when a line has none (default: today)."),
@@ -58,13 +61,51 @@ def check(
           --format parquet --output rescreen.parquet
       ipr check declarations.csv --with-partner-recordations
     """
+    fail_on, as_of_date, since, column_map = _checked_options(files, fmt, output, fail_on, as_of, changed_since,
+                                                               columns)
+    from ..outputs import protect_from_output
+    from ..screening import Run, worst_verdict
+
+    for name in files:
+        protect_from_output(name, "an input file of this run")
+    options = {"format": fmt, "min_score": min_score, "fail_on": fail_on, "strict": strict, "encoding": encoding,
+               "columns": columns, "scheduler": scheduler, "recordations_changed_since": since,
+               "with_partner_recordations": with_partner_recordations}
+    threshold = {"hit": 2, "review": 1}.get(fail_on)
+    found = _Found()
+    with open_store() as store:  # once: the register, the hit ids named in the output, the run saved
+        if not no_save:
+            # Before the first line is screened: a busy store fails now (exit 3), not
+            # after the hits went out on standard output with the run unsaved.
+            store.check_writable()
+        register = _Register.load(store, with_partner_recordations, since)
+        run = Run(as_of_date, list(files), options, register.revision)
+        planner = None if no_save else store.hit_planner()
+        screen = functools.partial(
+            _screened, files, register, run, scheduler=scheduler, min_score=min_score, encoding=encoding,
+            columns=column_map, strict=strict, workers=workers, header_row=header_row)
+        try:
+            _run(screen, run, store, planner, found, fmt=fmt, output=output, bom=bom, verbose=verbose,
+                 quiet=quiet, save=not no_save)
+        except BrokenPipeError:
+            # The reader went away (`ipr check ... | head`): end quietly, with the exit code
+            # --fail-on asks for from what was found until then.  The run is not saved.
+            from .common import silence_stdout
+
+            silence_stdout()
+            raise typer.Exit(1 if threshold is not None and found.worst >= threshold else 0) from None
+    if not quiet and (fmt != "table" or output not in (None, "-")):
+        _talk(run.summary, run.run_id, no_save)
+    worst = worst_verdict(run.summary)
+    if threshold is not None and worst is not None and worst.rank >= threshold:
+        raise typer.Exit(1)
+
+
+def _checked_options(files, fmt, output, fail_on, as_of, changed_since, columns):
+    """The options that need more than Typer's checks: ``(fail_on, as_of, since, column map)``."""
     from ..errors import UsageError
     from ..readers import parse_columns_option
-    from ..screening import Summary, default_cache_dir, screen_files, worst_verdict
-    from ..store import now
-    from ..writers import FORMATS, check_writer
 
-    fmt = check_format(fmt or os.environ.get("IPR_FORMAT") or "table", FORMATS + ("parquet",))
     if fmt == "parquet" and output in (None, "-"):
         raise UsageError("--format parquet needs --output PATH (Parquet is not written to a terminal or pipe).",
                          hint="e.g. --format parquet --output hits.parquet")
@@ -79,150 +120,136 @@ def check(
     column_map = parse_columns_option(columns) if columns else None
     if files.count("-") > 1:
         raise UsageError("Standard input ('-') can be named only once.")
+    return fail_on, as_of_date, since, column_map
 
-    from ..outputs import protect_from_output
 
-    for name in files:
-        protect_from_output(name, "an input file of this run")
-    with open_store() as store:
-        if not no_save:
-            # Before the first line is screened: a busy store fails now (exit 3), not
-            # after the hits went out on standard output with the run unsaved.
-            store.check_writable()
+class _Found:
+    """The worst verdict written so far (its rank), for --fail-on when the output breaks off."""
+
+    worst = 0
+
+
+@dataclasses.dataclass
+class _Register:
+    """What the store gives a run: the recordations screened against (and, with
+    --recordations-changed-since, the whole register and the ids changed), the context,
+    the partners' intelligence and the index cache."""
+
+    recordations: list
+    context: object
+    revision: int
+    intelligence: object
+    cache: object
+    since: Optional[str] = None
+    whole: Optional[list] = None
+    changed: Optional[set] = None
+
+    @classmethod
+    def load(cls, store, with_partner_recordations: bool, since: Optional[str]) -> "_Register":
+        from ..exchange import PartnerIntelligence, partner_recordations
+        from ..screening import default_cache_dir
+
         recordations = store.recordations()
         context = store.context()
         revision = store.revision()
         # Partner intelligence (exchange): seizures strengthen hits; partner recordations only on request.
-        from ..exchange import PartnerIntelligence, partner_recordations
-
         extra = partner_recordations(store) if with_partner_recordations else []
         recordations = recordations + extra if extra else recordations
         intelligence = PartnerIntelligence.load(store, extra)
         cache = _index_cache(store, len(recordations), default_cache_dir())
+        register = cls(recordations, context, revision, intelligence, cache, since)
         if since is not None:
-            changed = store.recordation_ids_changed_since(since)
-            register, recordations = recordations, [r for r in recordations if r.recordation_id in changed]
-    if since is not None and not recordations:
-        err_console().print(f"[yellow]Warning:[/] no recordation was added or changed since {since}; nothing can be flagged.")
-    elif not recordations:
-        err_console().print("[yellow]Warning:[/] the store holds no recordations; nothing can be flagged.")
-    _warn_overlong(recordations)
+            register.changed = store.recordation_ids_changed_since(since)
+            register.whole = recordations
+            register.recordations = [r for r in recordations if r.recordation_id in register.changed]
+        register.warn()
+        return register
 
-    run_id = dt.datetime.now().strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
-    started_at = now()
-    summary = Summary()
-    meta = {
-        "schema_version": 1,
-        "ipr_version": __version__,
-        "run_id": run_id,
-        "as_of": as_of_date.isoformat(),
-        "files": list(files),
-    }
+    def warn(self) -> None:
+        if self.since is not None and not self.recordations:
+            err_console().print(
+                f"[yellow]Warning:[/] no recordation was added or changed since {self.since}; nothing can be flagged.")
+        elif not self.recordations:
+            err_console().print("[yellow]Warning:[/] the store holds no recordations; nothing can be flagged.")
+        _warn_overlong(self.recordations)
+
+
+def _screened(files, register: _Register, run, progress, *, scheduler, **options):
+    """``(line, hits)`` of every flagged line: screened here or on a cluster, confirmed
+    against the whole register after --recordations-changed-since, partner intelligence applied."""
+    from ..screening import screen_files
+
+    hook = full = None
+    if register.since is not None:
+        from ..matching import Matcher
+        from ..rescreen import RegisterLimits
+
+        full = Matcher(register.whole, context=register.context, cache_dir=register.cache)
+        hook = RegisterLimits(full.index)
+    common = dict(as_of=run.as_of, context=register.context, summary=run.summary, progress=progress,
+                  matcher_hook=hook, **options)
+    if scheduler:
+        from ..cluster import screen_on_cluster
+
+        screened = screen_on_cluster(files, register.recordations, address=scheduler, **common)
+    else:
+        screened = screen_files(files, register.recordations, cache_dir=register.cache, **common)
+    if register.since is not None:
+        from ..rescreen import confirmed
+
+        screened = confirmed(screened, full, register.changed, as_of=run.as_of, min_score=options["min_score"],
+                             summary=run.summary)
+    if register.intelligence is not None:
+        screened = register.intelligence.refined(screened)
+    return screened
+
+
+def _run(screen, run, store, planner, found: _Found, *, fmt, output, bom, verbose, quiet, save) -> None:
+    """Screen, write every hit as it comes, then the summary; save the run before the
+    result file is put in place."""
+    from ..writers import check_writer
+
     to_terminal = output in (None, "-") and sys.stdout.isatty()
     # The bar shares the screen with data only for the table, which it steps aside for.
     show_progress = not quiet and sys.stderr.isatty() and (fmt == "table" or not to_terminal)
     saved: list = []
-    hook = full = None
-    if since is not None:
-        from ..matching import Matcher
-        from ..rescreen import RegisterLimits
-
-        full = Matcher(register, context=context, cache_dir=cache)
-        hook = RegisterLimits(full.index)
-    threshold = {"hit": 2, "review": 1}.get(fail_on)
-    worst_seen = 0
-    # Saved hits are named in the output (run_id, hit_id) before the run is saved.
-    plan_store = None if no_save else open_store()
-    planner = plan_store.hit_planner() if plan_store is not None else None
-    try:
-        with _progress(show_progress) as progress:
-            if scheduler:
-                from ..cluster import screen_on_cluster
-
-                screened = screen_on_cluster(
-                    files, recordations, address=scheduler, as_of=as_of_date, context=context, min_score=min_score,
-                    encoding=encoding, columns=column_map, strict=strict, summary=summary, progress=progress,
-                    workers=workers, matcher_hook=hook, header_row=header_row)
+    with _progress(show_progress) as progress:
+        screened = screen(progress)
+        with _output(fmt, output) as out:
+            if fmt == "parquet":
+                writer = out
             else:
-                screened = screen_files(
-                    files, recordations, as_of=as_of_date, context=context, min_score=min_score,
-                    encoding=encoding, columns=column_map, strict=strict, summary=summary, progress=progress,
-                    workers=workers, cache_dir=cache, matcher_hook=hook, header_row=header_row)
-            if since is not None:
-                from ..rescreen import confirmed
-
-                screened = confirmed(screened, full, changed, as_of=as_of_date, min_score=min_score, summary=summary)
-            if intelligence is not None:
-                screened = intelligence.refined(screened)
-            with _output(fmt, output) as out:
+                write_bom(out, fmt, bom, output)
                 color = None if output in (None, "-") else False
-                if fmt == "parquet":
-                    writer = out
-                else:
-                    write_bom(out, fmt, bom, output)
-                    writer = check_writer(fmt, out, meta=meta, color=color, verbose=verbose)
-                if progress is not None and to_terminal and hasattr(writer, "around_output"):
-                    writer.around_output = progress.paused
-                for line, hits in screened:
-                    for hit in hits:
-                        worst_seen = max(worst_seen, hit.verdict.rank)
-                        if planner is not None:
-                            writer.write(hit, line, {"run_id": run_id, "hit_id": planner.assign(hit, line)})
-                            saved.append((hit, line))
-                        else:
-                            writer.write(hit, line)
-                if progress is not None:
-                    progress.finish()  # off the screen before the last rows and the summary
-                for warning in summary.warnings:  # before the table's end and its summary
-                    if not quiet:
-                        err_console().print("Warning: " + warning + ".", markup=False, highlight=False)
-                writer.close(_summary_dict(summary, verbose))
-                if not no_save:
-                    # Saved before the result file is renamed into place: a result file always
-                    # names a run the store holds, and a store failure (exit 3) leaves no file.
-                    with open_store() as store:
-                        store.save_run(
-                            {
-                                "run_id": run_id,
-                                "started_at": started_at,
-                                "finished_at": now(),
-                                "as_of": as_of_date.isoformat(),
-                                "files": [vars(f) for f in summary.files],
-                                "options": {"format": fmt, "min_score": min_score, "fail_on": fail_on, "strict": strict,
-                                            "encoding": encoding, "columns": columns, "scheduler": scheduler,
-                                            "recordations_changed_since": since,
-                                            "with_partner_recordations": with_partner_recordations},
-                                "recordations_revision": revision,
-                                "lines_read": summary.lines_read,
-                                "lines_flagged": summary.lines_flagged,
-                                "hits": summary.by_verdict["hit"],
-                                "reviews": summary.by_verdict["review"],
-                                "suppressed": summary.suppressed,
-                                "skipped": summary.skipped,
-                                "duration_s": round(summary.duration_s, 3),
-                            },
-                            saved,
-                            planner,
-                        )
-                    if planner.renumbered:
-                        err_console().print(
-                            "[yellow]Warning:[/] another run saved hits meanwhile: some hit ids in this output "
-                            f"differ from the store; `ipr hits list --run {run_id}` shows the stored ones.")
-    except BrokenPipeError:
-        # The reader went away (`ipr check ... | head`): end quietly, with the exit code
-        # --fail-on asks for from what was found until then.  The run is not saved.
-        from .common import silence_stdout
+                writer = check_writer(fmt, out, meta=run.meta(), color=color, verbose=verbose)
+            if progress is not None and to_terminal and hasattr(writer, "around_output"):
+                writer.around_output = progress.paused
+            for line, hits in screened:
+                for hit in hits:
+                    found.worst = max(found.worst, hit.verdict.rank)
+                    if planner is not None:
+                        writer.write(hit, line, {"run_id": run.run_id, "hit_id": planner.assign(hit, line)})
+                        saved.append((hit, line))
+                    else:
+                        writer.write(hit, line)
+            if progress is not None:
+                progress.finish()  # off the screen before the last rows and the summary
+            for warning in run.summary.warnings:  # before the table's end and its summary
+                if not quiet:
+                    err_console().print("Warning: " + warning + ".", markup=False, highlight=False)
+            writer.close(_summary_dict(run.summary, verbose))
+            if save:
+                # Saved before the result file is renamed into place: a result file always
+                # names a run the store holds, and a store failure (exit 3) leaves no file.
+                _save(store, run, saved, planner)
 
-        silence_stdout()
-        raise typer.Exit(1 if threshold is not None and worst_seen >= threshold else 0) from None
-    finally:
-        if plan_store is not None:
-            plan_store.close()
-    if not quiet and (fmt != "table" or output not in (None, "-")):
-        _talk(summary, run_id, no_save)
-    worst = worst_verdict(summary)
-    if fail_on != "none" and worst is not None and worst.rank >= (2 if fail_on == "hit" else 1):
-        raise typer.Exit(1)
+
+def _save(store, run, saved: list, planner) -> None:
+    store.save_run(run.record(), saved, planner)
+    if planner.renumbered:
+        err_console().print(
+            "[yellow]Warning:[/] another run saved hits meanwhile: some hit ids in this output "
+            f"differ from the store; `ipr hits list --run {run.run_id}` shows the stored ones.")
 
 
 def _index_cache(store, count: int, path: str):

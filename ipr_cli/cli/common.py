@@ -184,15 +184,6 @@ def stdin_is_terminal() -> bool:
     return sys.stdin is not None and sys.stdin.isatty()
 
 
-def check_format(value: str, allowed: tuple[str, ...]) -> str:
-    value = value.lower()
-    if value not in allowed:
-        from ..errors import UsageError
-
-        raise UsageError(f"Unknown format {value!r}; choose one of: {', '.join(allowed)}.")
-    return value
-
-
 # Metavars people read in --help (Typer would show Python types: <str>, <list[str]>).
 _METAVARS = {
     "format": "FORMAT", "output": "PATH", "fail-on": "VERDICT", "encoding": "ENCODING", "status": "STATUS",

@@ -9,7 +9,9 @@ from typing import Optional
 
 import typer
 
-from .common import check_format, err_console, new_app, open_store
+from ..outputs import LIST_FORMATS
+from .common import err_console, new_app, open_store
+from .options import FORMAT, output_options
 
 app = new_app(
     "Share seizures and recordations with partner administrations as signed packages, and use theirs.",
@@ -123,17 +125,17 @@ TABLE_COLUMNS = ["direction", "partner", "package_id", "created", "outcomes", "r
 
 
 @app.command("list")
+@output_options(LIST_FORMATS)
 def list_(
-    fmt: str = typer.Option("table", "--format", "-f", help="table, json, jsonl or csv."),
+    fmt: str = FORMAT,
 ) -> None:
     """List the packages sent and received, with their counts of outcomes and recordations.
 
     Example: ipr exchange list --format json
     """
     from ..exchange import list_packages
-    from ..writers import LIST_FORMATS, write_rows
+    from ..writers import write_rows
 
-    fmt = check_format(fmt, LIST_FORMATS)
     with open_store() as store:
         rows = list_packages(store)
     if fmt == "table":

@@ -8,7 +8,9 @@ from typing import Optional
 
 import typer
 
-from .common import BOM_HELP, check_format, err_console, new_app, open_store, stdin_is_terminal, write_bom
+from ..outputs import LIST_FORMATS
+from .common import BOM_HELP, err_console, new_app, open_store, stdin_is_terminal, write_bom
+from .options import FORMAT, OUTPUT, grouped_options, output_options
 
 app = new_app("Add, import, change and look up recordations (the marks customs protect).",
               epilog="Example: ipr recordation import recordations.csv && ipr recordation list --expiring 90")
@@ -62,24 +64,18 @@ def _say(message: str) -> None:
     err_console().print(message, markup=False, highlight=False)
 
 
+# --mark … --notes: the fields of ``add`` and ``update``, defined once.
+_FIELD_OPTIONS = grouped_options("fields", {name: _opt(name) for name in (
+    "mark", "holder", "aliases", "hs_scope", "nice_classes", "registration_no", "valid_from", "valid_until",
+    "status", "authorized_importers", "authorized_origins", "min_unit_value", "currency", "contact", "notes")})
+FIELDS: dict = {}  # (replaced by the options above)
+
+
 @app.command("add")
+@_FIELD_OPTIONS
 def add(
     recordation_id: Optional[str] = typer.Argument(None, help="Id given by customs, e.g. KCS-TM-2024-000123."),
-    mark: Optional[str] = _opt("mark"),
-    holder: Optional[str] = _opt("holder"),
-    aliases: Optional[str] = _opt("aliases"),
-    hs_scope: Optional[str] = _opt("hs_scope"),
-    nice_classes: Optional[str] = _opt("nice_classes"),
-    registration_no: Optional[str] = _opt("registration_no"),
-    valid_from: Optional[str] = _opt("valid_from"),
-    valid_until: Optional[str] = _opt("valid_until"),
-    status: Optional[str] = _opt("status"),
-    authorized_importers: Optional[str] = _opt("authorized_importers"),
-    authorized_origins: Optional[str] = _opt("authorized_origins"),
-    min_unit_value: Optional[str] = _opt("min_unit_value"),
-    currency: Optional[str] = _opt("currency"),
-    contact: Optional[str] = _opt("contact"),
-    notes: Optional[str] = _opt("notes"),
+    fields: dict = FIELDS,
 ) -> None:
     """Record one mark.  On a terminal, missing required fields are asked for.
 
@@ -88,13 +84,7 @@ def add(
     """
     from ..errors import InputError, UsageError
 
-    record = _fields(
-        recordation_id=recordation_id, mark=mark, holder=holder, aliases=aliases, hs_scope=hs_scope,
-        nice_classes=nice_classes, registration_no=registration_no, valid_from=valid_from,
-        valid_until=valid_until, status=status, authorized_importers=authorized_importers,
-        authorized_origins=authorized_origins, min_unit_value=min_unit_value, currency=currency,
-        contact=contact, notes=notes,
-    )
+    record = _fields(recordation_id=recordation_id, **fields)
     required = ["recordation_id", "mark", "holder", "valid_until"]
     missing = [name for name in required if not (record.get(name) or "").strip()]
     if missing and stdin_is_terminal():
@@ -197,23 +187,10 @@ def _modify(recordation_id: str, changes: dict[str, str], action: str, note: str
 
 
 @app.command("update")
+@_FIELD_OPTIONS
 def update(
     recordation_id: str = typer.Argument(..., help="The recordation to change."),
-    mark: Optional[str] = _opt("mark"),
-    holder: Optional[str] = _opt("holder"),
-    aliases: Optional[str] = _opt("aliases"),
-    hs_scope: Optional[str] = _opt("hs_scope"),
-    nice_classes: Optional[str] = _opt("nice_classes"),
-    registration_no: Optional[str] = _opt("registration_no"),
-    valid_from: Optional[str] = _opt("valid_from"),
-    valid_until: Optional[str] = _opt("valid_until"),
-    status: Optional[str] = _opt("status"),
-    authorized_importers: Optional[str] = _opt("authorized_importers"),
-    authorized_origins: Optional[str] = _opt("authorized_origins"),
-    min_unit_value: Optional[str] = _opt("min_unit_value"),
-    currency: Optional[str] = _opt("currency"),
-    contact: Optional[str] = _opt("contact"),
-    notes: Optional[str] = _opt("notes"),
+    fields: dict = FIELDS,
 ) -> None:
     """Change fields of a recordation; list fields are replaced, '' clears a field.
 
@@ -221,12 +198,7 @@ def update(
     """
     from ..errors import UsageError
 
-    changes = _fields(
-        mark=mark, holder=holder, aliases=aliases, hs_scope=hs_scope, nice_classes=nice_classes,
-        registration_no=registration_no, valid_from=valid_from, valid_until=valid_until, status=status,
-        authorized_importers=authorized_importers, authorized_origins=authorized_origins,
-        min_unit_value=min_unit_value, currency=currency, contact=contact, notes=notes,
-    )
+    changes = dict(fields)
     if not changes:
         raise UsageError("Nothing to update: give at least one field option.", hint="See `ipr recordation update --help`.")
     _modify(recordation_id, changes, "update")
@@ -315,21 +287,21 @@ def remove(
 
 
 @app.command("list")
+@output_options(LIST_FORMATS)
 def list_(
     holder: Optional[str] = typer.Option(None, "--holder", help="Only holders whose name contains this."),
     status: Optional[str] = typer.Option(
         None, "--status", help="active, suspended or expired (past valid_until counts as expired)."),
     expiring: Optional[int] = typer.Option(None, "--expiring", metavar="DAYS", help="Only those ending within DAYS days."),
     hs: Optional[str] = typer.Option(None, "--hs", metavar="CODE", help="Only those covering this HS code."),
-    fmt: str = typer.Option("table", "--format", "-f", help="table, json, jsonl or csv."),
+    fmt: str = FORMAT,
 ) -> None:
     """List recordations, with filters.
 
     Example: ipr recordation list --expiring 90 --format csv > expiring.csv
     """
-    from ..writers import LIST_FORMATS, write_rows
+    from ..writers import write_rows
 
-    fmt = check_format(fmt, LIST_FORMATS)
     if status is not None:
         from ..errors import UsageError
         from ..models import Status
@@ -371,9 +343,10 @@ def _listing(rec, fmt: str, today: dt.date | None = None) -> dict:
 
 
 @app.command("show")
+@output_options(("table", "json"))
 def show(
     recordation_id: str = typer.Argument(..., help="The recordation to show."),
-    fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
+    fmt: str = FORMAT,
 ) -> None:
     """Show every field of one recordation.
 
@@ -381,26 +354,25 @@ def show(
     """
     from ..writers import write_record
 
-    fmt = check_format(fmt, ("table", "json"))
     with open_store() as store:
         rec = store.get(recordation_id)
     write_record(_listing(rec, fmt), fmt, sys.stdout, title=f"Recordation {rec.recordation_id}")
 
 
 @app.command("search")
+@output_options(LIST_FORMATS)
 def search(
     text: str = typer.Argument(..., help="A mark, alias or holder name, even half-remembered."),
     limit: int = typer.Option(10, "--limit", "-n", help="How many results at most."),
-    fmt: str = typer.Option("table", "--format", "-f", help="table, json, jsonl or csv."),
+    fmt: str = FORMAT,
 ) -> None:
     """Find recordations by a fuzzy look-up over marks, aliases and holders, best first.
 
     Example: ipr recordation search 'luis vuiton'
     """
     from ..search import search_recordations
-    from ..writers import LIST_FORMATS, write_rows
+    from ..writers import write_rows
 
-    fmt = check_format(fmt, LIST_FORMATS)
     with open_store() as store:
         recs = store.recordations()
     rows = [
@@ -411,9 +383,10 @@ def search(
 
 
 @app.command("export")
+@output_options(("csv", "json"), output=True, output_help="Write here instead of stdout.")
 def export(
-    fmt: str = typer.Option("csv", "--format", "-f", help="csv or json."),
-    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
+    fmt: str = FORMAT,
+    output: Optional[str] = OUTPUT,
     bom: Optional[bool] = typer.Option(None, "--bom/--no-bom", help=BOM_HELP),
 ) -> None:
     """Write every recordation in the import format; the file imports back unchanged.
@@ -426,7 +399,6 @@ def export(
     from ..models import LIST_FIELDS, RECORDATION_FIELDS
     from ..writers import atomic_output, neutralise_cell
 
-    fmt = check_format(fmt, ("csv", "json"))
     with open_store() as store:
         recs = store.recordations()
     with atomic_output(output) as out:

@@ -183,35 +183,41 @@ class PartnerIntelligence:
         out = []
         for hit in hits:
             reasons: list[str] = []
+            codes: list[str] = []  # the rule behind each reason (reason_codes)
             if hit.recordation_id in self.partner_ids:
                 partner = hit.recordation_id.split(":", 1)[0]
                 reasons.append(f"recorded by {partner} customs (partner recordation), not here")
+                codes.append("partner_recordation")
             bonus = 0
             if line.exporter or line.container or line.port_of_loading:
-                bonus = _seizure_reasons(line, self._mark(hit.mark), reasons)
+                bonus = _seizure_reasons(line, self._mark(hit.mark), reasons, codes)
             if not reasons:
                 out.append(hit)
                 continue
             score = min(100, hit.score + min(bonus, MAX_BONUS))
-            out.append(dataclasses.replace(hit, score=score, reasons=(*hit.reasons, *reasons)))
+            out.append(dataclasses.replace(hit, score=score, reasons=(*hit.reasons, *reasons),
+                                           reason_codes=(*hit.reason_codes, *codes)))
         out.sort(key=lambda h: (-h.score, h.recordation_id))
         return out
 
 
-def _seizure_reasons(line: DeclarationLine, intel: _MarkIntel, reasons: list[str]) -> int:
-    """Add to ``reasons`` the partners' seizures of this mark that share the line's exporter,
+def _seizure_reasons(line: DeclarationLine, intel: _MarkIntel, reasons: list[str],
+                     codes: list[str]) -> int:
+    """Add to ``reasons`` (and their rule names to ``codes``) the partners' seizures of this mark that share the line's exporter,
     container or route; return the bonus they earn (before the ``MAX_BONUS`` cap)."""
     bonus = 0
     if line.exporter and intel.exporters:
         seized = intel.by_exporter(line.exporter)
         for s in seized:
             reasons.append(f"exporter seized by {s.partner} customs on {s.date} for {s.mark}")
+            codes.append("partner_exporter")
         bonus += EXPORTER_BONUS if seized else 0
     if line.container and intel.containers:
         box = _plain_code(line.container)
         seized = intel.containers.get(box, ())
         for s in seized:
             reasons.append(f"container {box} seized by {s.partner} customs on {s.date} for {s.mark}")
+            codes.append("partner_container")
         bonus += CONTAINER_BONUS if seized else 0
     if line.port_of_loading and intel.routes:
         port = _plain_code(line.port_of_loading)
@@ -220,5 +226,6 @@ def _seizure_reasons(line: DeclarationLine, intel: _MarkIntel, reasons: list[str
         where = port + (f" (origin {origin})" if origin else "")
         for s in seized:
             reasons.append(f"route from {where} seized by {s.partner} customs on {s.date} for {s.mark}")
+            codes.append("partner_route")
         bonus += ROUTE_BONUS if seized else 0
     return bonus

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..errors import UsageError
-from ..models import RECORDATION_FIELDS
+from ..models import DECLARATION_FIELDS, RECORDATION_FIELDS
 
 
 # Leading bytes used to pick format and encoding.
@@ -55,23 +55,7 @@ def _mark_undecodable(exc: UnicodeError) -> tuple[str, int]:
 
 codecs.register_error(_ERRORS, _mark_undecodable)
 
-DECLARATION_FIELDS: tuple[str, ...] = (
-    "declaration_id",
-    "item_no",
-    "date",
-    "importer",
-    "origin",
-    "hs_code",
-    "description",
-    "brand",
-    "quantity",
-    "value",
-    "currency",
-    "exporter",
-    "transport_document",
-    "container",
-    "port_of_loading",
-)
+# The fields of a declaration line: one definition, in models.
 
 # Header synonyms, matched after _compact(); the canonical name itself is implied.
 _SYNONYMS: dict[str, tuple[str, ...]] = {

@@ -4,6 +4,7 @@ Public API (everything else in this package is private)::
 
     FORMATS        formats of ``ipr check``: table, json, jsonl, csv, html
     LIST_FORMATS   formats of listing and ``show`` commands: table, json, jsonl, csv
+    check_format(fmt, allowed) -> str   the format in lower case, else UsageError
     check_writer(fmt, stream, *, meta, color=None, verbose=False) -> CheckWriter
         .write(hit, line)      each hit, in file/row/score order
         .close(summary)        totals and summary; flushes, leaves the stream open
@@ -30,6 +31,7 @@ from collections.abc import Iterable
 from typing import Any, TextIO
 
 from ipr_cli.errors import UsageError
+from ipr_cli.outputs import FORMATS, LIST_FORMATS
 from ipr_cli.writers._atomic import (
     atomic_output,
     clear_protected,
@@ -54,6 +56,7 @@ __all__ = [
     "guard_stdout",
     "protect_from_output",
     "protect_store_from_output",
+    "check_format",
     "check_writer",
     "neutralise_cell",
     "unneutralise_cell",
@@ -61,8 +64,6 @@ __all__ = [
     "write_rows",
 ]
 
-FORMATS: tuple[str, ...] = ("table", "json", "jsonl", "csv", "html")
-LIST_FORMATS: tuple[str, ...] = ("table", "json", "jsonl", "csv")
 
 _CHECK_WRITERS: dict[str, type[CheckWriter]] = {
     "table": TableWriter,
@@ -73,10 +74,12 @@ _CHECK_WRITERS: dict[str, type[CheckWriter]] = {
 }
 
 
-def _check_format(fmt: str, allowed: tuple[str, ...]) -> str:
-    name = (fmt or "").strip().lower()
+def check_format(fmt: str, allowed: tuple[str, ...]) -> str:
+    """``fmt`` in lower case when it is one of ``allowed``; else UsageError (exit 2).
+    The one check of a format name (the CLI's ``output_options`` calls it)."""
+    name = (fmt or "").lower()
     if name not in allowed:
-        raise UsageError(f"Unknown output format {fmt!r}.", hint="Use one of: " + ", ".join(allowed) + ".")
+        raise UsageError(f"Unknown format {name!r}; choose one of: {', '.join(allowed)}.")
     return name
 
 
@@ -90,7 +93,7 @@ def check_writer(
     ``verbose`` (table) adds the holder and lists every skipped row.
     Raises UsageError for an unknown format.
     """
-    cls = _CHECK_WRITERS[_check_format(fmt, FORMATS)]
+    cls = _CHECK_WRITERS[check_format(fmt, FORMATS)]
     return cls(stream, meta, color=color, verbose=verbose)
 
 
@@ -109,7 +112,7 @@ def write_rows(
     is one object per line; csv has a header and neutralised cells; table is Rich
     (``color`` as in :func:`check_writer`; it needs all rows to size its columns).
     """
-    name = _check_format(fmt, LIST_FORMATS)
+    name = check_format(fmt, LIST_FORMATS)
     columns = list(columns)
     count = 0
     if name == "table":
@@ -148,7 +151,7 @@ def write_record(
 ) -> None:
     """Write one record (``show`` commands): a key/value table, or one JSON object; jsonl
     and csv give the same as ``write_rows`` with this one row."""
-    name = _check_format(fmt, LIST_FORMATS)
+    name = check_format(fmt, LIST_FORMATS)
     if name == "table":
         print_record(record, stream, title, color)
     elif name == "json":

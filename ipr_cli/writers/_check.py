@@ -9,31 +9,20 @@ import sys
 import tempfile
 from typing import Any, TextIO
 
-from ipr_cli.models import SUPPLY_CHAIN_FIELDS, DeclarationLine, Hit
+from ipr_cli.models import HIT_FIELDS, SUPPLY_CHAIN_FIELDS, DeclarationLine, Hit
 from ipr_cli.writers._text import csv_cell, dumps
 
-# The SPEC's hit object, in order; CSV columns are the same.
-HIT_FIELDS: tuple[str, ...] = (
-    "file",
-    "row",
-    "declaration_id",
-    "item_no",
-    "recordation_id",
-    "mark",
-    "holder",
-    "score",
-    "verdict",
-    "matched_text",
-    "reasons",
-)
 # The SPEC's top-level keys before "hits", in order.
 META_KEYS: tuple[str, ...] = ("schema_version", "ipr_version", "run_id", "as_of", "files")
 _SPOOL_BYTES = 4 * 1024 * 1024
 
 
 def hit_object(hit: Hit, line: DeclarationLine) -> dict[str, Any]:
-    """The SPEC's hit object, plus the line's supply-chain fields that it has (additive)."""
+    """The SPEC's hit object, plus (additive) ``reason_codes`` — the name of the rule
+    behind each of ``reasons``, in the same order — and the line's supply-chain fields
+    that it has."""
     record = hit.to_dict()
+    record["reason_codes"] = list(hit.reason_codes)
     for name in SUPPLY_CHAIN_FIELDS:
         value = getattr(line, name, "")
         if value:

@@ -6,22 +6,21 @@ escaping were ever missed); every value goes through ``html.escape``.
 
 from __future__ import annotations
 
-import html
 from typing import Any, TextIO
 
 from ipr_cli.models import DeclarationLine, Hit, Verdict
 from ipr_cli.writers._check import CheckWriter
 from ipr_cli.writers._text import (
+    PAGE_DESCRIPTION_CHARS,
     cell_text,
+    esc,
     find_span,
-    printable,
     problem_text,
     short_names,
     verdict_counts,
     window,
 )
 
-DESCRIPTION_LIMIT = 600  # characters shown around the match; a 1 MB description is elided
 PROBLEMS_SHOWN = 50
 
 CSS = """
@@ -62,15 +61,12 @@ footer { margin-top: 1.5rem; color: #555; font-size: .85em; }
 """
 
 
-def esc(value: Any) -> str:
-    """Escaped, printable text of a value (quotes included, so it is safe in attributes)."""
-    return html.escape(printable(cell_text(value)), quote=True)
-
-
-def highlighted(text: str, matched: str, span: tuple[int, int] | None) -> str:
-    before, match, after = window(text, find_span(text, matched, span), DESCRIPTION_LIMIT)
-    middle = f"<mark>{esc(match)}</mark>" if match else ""
-    return esc(before) + middle + esc(after)
+def highlighted(text: str, matched: str, span: tuple[int, int] | None, *, limit: int = PAGE_DESCRIPTION_CHARS,
+                keep_newlines: bool = False) -> str:
+    """``text`` cut to about ``limit`` characters around the match, the match in ``<mark>``."""
+    before, match, after = window(text, find_span(text, matched, span), limit)
+    middle = f"<mark>{esc(match, keep_newlines=keep_newlines)}</mark>" if match else ""
+    return esc(before, keep_newlines=keep_newlines) + middle + esc(after, keep_newlines=keep_newlines)
 
 
 class HtmlWriter(CheckWriter):
@@ -89,7 +85,7 @@ class HtmlWriter(CheckWriter):
             text = highlighted(line.description or "", hit.matched_text, span)
         else:
             text = (
-                esc(window(line.description or "", None, DESCRIPTION_LIMIT)[0])
+                esc(window(line.description or "", None, PAGE_DESCRIPTION_CHARS)[0])
                 + f'<br><span class="sub">{esc(hit.field)}:</span> '
                 + highlighted(getattr(line, hit.field), hit.matched_text, hit.span)
             )

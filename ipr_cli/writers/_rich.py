@@ -22,6 +22,7 @@ from rich.text import Text
 from ipr_cli.models import DeclarationLine, Hit, Verdict
 from ipr_cli.writers._check import CheckWriter
 from ipr_cli.writers._text import (
+    TABLE_DESCRIPTION_CHARS,
     cell_text,
     find_span,
     printable,
@@ -37,7 +38,6 @@ VERDICT_STYLE = {Verdict.HIT.value: "bold red", Verdict.REVIEW.value: "bold yell
 MATCH_STYLE = Style(bold=True, underline=True, color="black", bgcolor="yellow")
 # Without any styling (a file, a pipe) the match is bracketed instead.
 PLAIN_MARKS = ("»", "«")
-DESCRIPTION_LIMIT = 120  # characters shown around the match; the rest is elided
 PROBLEMS_SHOWN = 5
 WIDE = 120  # from this width on, reasons get a column of their own
 
@@ -108,16 +108,18 @@ def safe(value: Any) -> Text:
     return Text(printable(cell_text(value)))
 
 
-def highlighted(text: str, matched: str, span: tuple[int, int] | None, *, plain: bool, limit: int = DESCRIPTION_LIMIT) -> Text:
-    """``text`` cut around the match, the match highlighted (or bracketed when plain)."""
-    before, match, after = window(text, find_span(text, matched, span), limit)
-    out = Text(printable(before))
+def highlighted(text: str, matched: str, span: tuple[int, int] | None, *, plain: bool,
+                limit: int | None = TABLE_DESCRIPTION_CHARS, keep_newlines: bool = False) -> Text:
+    """``text`` cut around the match (``limit`` None: whole), the match highlighted (or
+    bracketed when plain)."""
+    before, match, after = window(text, find_span(text, matched, span), len(text) if limit is None else limit)
+    out = Text(printable(before, keep_newlines=keep_newlines))
     if match:
         if plain:
-            out.append(PLAIN_MARKS[0] + printable(match) + PLAIN_MARKS[1])
+            out.append(PLAIN_MARKS[0] + printable(match, keep_newlines=keep_newlines) + PLAIN_MARKS[1])
         else:
-            out.append(printable(match), style=MATCH_STYLE)
-    out.append(printable(after))
+            out.append(printable(match, keep_newlines=keep_newlines), style=MATCH_STYLE)
+    out.append(printable(after, keep_newlines=keep_newlines))
     return out
 
 
@@ -200,8 +202,26 @@ def summary_panel(meta: dict[str, Any], summary: dict[str, Any], *, verbose: boo
     if verbose:  # the CLI hands these over with --verbose: what the allow list kept quiet
         for item in summary.get("suppressed_hits") or []:
             grid.add_row("", Text(printable(suppressed_text(item)), style="dim"))
-    problems = list(summary.get("problems") or [])
     grid.add_row("Skipped rows", _count(summary.get("skipped", 0)))
+    _add_problems(grid, summary, verbose)
+    files = meta.get("files") or []
+    if files:
+        grid.add_row("Files", safe(", ".join(cell_text(f) for f in files)))
+    if summary.get("duration_s") is not None:
+        grid.add_row("Time", f"{summary['duration_s']:.1f} s")
+    title = Text("Summary", style="bold")
+    subtitle = _subtitle(meta)
+    # Wide enough for the subtitle (run id and date), which a narrow grid would cut.
+    width = max(grid_width(grid), subtitle.cell_len + 6 if subtitle else 0) if subtitle else None
+    return Panel(
+        grid, title=title, subtitle=subtitle or None, title_align="left", subtitle_align="left",
+        expand=width is not None, width=width,
+    )
+
+
+def _add_problems(grid: Table, summary: dict[str, Any], verbose: bool) -> None:
+    """The skipped rows' problems under their count: the first few, or all with --verbose."""
+    problems = list(summary.get("problems") or [])
     shown = problems if verbose else problems[:PROBLEMS_SHOWN]
     for problem in shown:
         grid.add_row("", Text(printable(problem_text(problem)), style="dim"))
@@ -210,24 +230,16 @@ def summary_panel(meta: dict[str, Any], summary: dict[str, Any], *, verbose: boo
         grid.add_row("", Text(f"… and {total - len(shown):,} more"
                               + (" (--verbose lists the first few)" if len(problems) > len(shown) else ""),
                               style="dim"))
-    files = meta.get("files") or []
-    if files:
-        grid.add_row("Files", safe(", ".join(cell_text(f) for f in files)))
-    if summary.get("duration_s") is not None:
-        grid.add_row("Time", f"{summary['duration_s']:.1f} s")
-    title = Text("Summary", style="bold")
-    subtitle = Text(printable(" · ".join(
+
+
+def _subtitle(meta: dict[str, Any]) -> Text:
+    """``run ID · as of DATE``, what the run has of them."""
+    return Text(printable(" · ".join(
         part for part in (
             f"run {cell_text(meta['run_id'])}" if meta.get("run_id") else "",
             f"as of {cell_text(meta['as_of'])}" if meta.get("as_of") else "",
         ) if part
     )))
-    # Wide enough for the subtitle (run id and date), which a narrow grid would cut.
-    width = max(grid_width(grid), subtitle.cell_len + 6 if subtitle else 0) if subtitle else None
-    return Panel(
-        grid, title=title, subtitle=subtitle or None, title_align="left", subtitle_align="left",
-        expand=width is not None, width=width,
-    )
 
 
 def grid_width(grid) -> int:
@@ -278,30 +290,9 @@ def print_rows(
     cells = [[_lines(v) if isinstance(v := row.get(name), (list, tuple)) else safe(v) for name in columns]
              for row in rows]
     headings = [Text(name.replace("_", " ")) for name in columns]
-    widest = [
-        max([_width(cell[i]) for cell in cells] + [headings[i].cell_len]) for i in range(len(columns))
-    ]
-    # Keep the narrowest columns (ids, numbers, dates, verdicts) whole, as long as they
-    # leave room for the others; longer text folds.
-    budget = int((console.width - 3 * len(columns)) * 0.6)
-    longest_word = [
-        max([_longest_word(cell[i]) for cell in cells] + [_longest_word(headings[i])]) for i in range(len(columns))
-    ]
-    # The box takes one space at either edge and three between columns.
-    words_fit = sum(longest_word) + 3 * len(columns) - 1 <= console.width
-    whole: set[int] = set()
-    natural = sum(widest) + 3 * len(columns) - 1
-    for i in sorted(range(len(columns)), key=lambda i: widest[i]):
-        if natural > console.width and words_fit:
-            break  # every column may have to wrap: between words, each at least its longest word
-        if widest[i] > SHORT_CELL or widest[i] > budget:
-            break
-        whole.add(i)
-        budget -= widest[i]
-    fixed = _fit_between_words(widest, longest_word, console.width) if natural > console.width and words_fit else None
-    for i, name in enumerate(columns):
+    fixed, whole, widest = _column_widths(cells, headings, console.width)
+    for i, heading in enumerate(headings):
         # "recordation id" can wrap between words; "recordation_id" could only be cut.
-        heading = headings[i]
         if fixed is not None:  # each column at least its longest word: words stay whole
             table.add_column(heading, overflow="fold", width=fixed[i])
         elif i in whole:
@@ -314,6 +305,30 @@ def print_rows(
         console.print(table)
     else:
         console.print(Text(f"No {title.lower()}." if title else "Nothing to show."))
+
+
+def _column_widths(cells: list[list[Text]], headings: list[Text], width: int):
+    """``(fixed widths or None, columns kept whole, widest cell of each column)``."""
+    count = len(headings)
+    widest = [max([_width(cell[i]) for cell in cells] + [headings[i].cell_len]) for i in range(count)]
+    # Keep the narrowest columns (ids, numbers, dates, verdicts) whole, as long as they
+    # leave room for the others; longer text folds.
+    budget = int((width - 3 * count) * 0.6)
+    longest_word = [max([_longest_word(cell[i]) for cell in cells] + [_longest_word(headings[i])])
+                    for i in range(count)]
+    # The box takes one space at either edge and three between columns.
+    words_fit = sum(longest_word) + 3 * count - 1 <= width
+    whole: set[int] = set()
+    natural = sum(widest) + 3 * count - 1
+    for i in sorted(range(count), key=lambda i: widest[i]):
+        if natural > width and words_fit:
+            break  # every column may have to wrap: between words, each at least its longest word
+        if widest[i] > SHORT_CELL or widest[i] > budget:
+            break
+        whole.add(i)
+        budget -= widest[i]
+    fixed = _fit_between_words(widest, longest_word, width) if natural > width and words_fit else None
+    return fixed, whole, widest
 
 
 def print_record(record: dict[str, Any], stream: TextIO, title: str | None, color: bool | None = None) -> None:

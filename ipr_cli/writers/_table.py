@@ -39,24 +39,14 @@ def _wrap(text: str, width: int) -> list[tuple[int, int]]:
     if text.isascii() or cell_len(text) == n:  # one cell a character: wrap by length
         if n <= width:
             return [(0, n)]
-        lines = []
-        start = 0
-        while start < n:
-            while start < n and text[start] == " ":
-                start += 1
-            if start >= n:
-                break
-            if n - start <= width:
-                lines.append((start, n))
-                break
-            cut = text.rfind(" ", start, start + width + 1)
-            end = cut if cut > start else start + width  # no space: fold the word
-            stop = end
-            while stop > start and text[stop - 1] == " ":
-                stop -= 1
-            lines.append((start, stop))
-            start = end
-        return lines or [(0, 0)]
+        return _wrap_lines(text, width, _break_by_length)
+    return _wrap_lines(text, width, _break_by_cells)
+
+
+def _wrap_lines(text: str, width: int, find_break) -> list[tuple[int, int]]:
+    """The lines of ``text``: each from its first non-space to the break ``find_break``
+    gives (None: the rest of the text fits), trailing spaces dropped."""
+    n = len(text)
     lines = []
     start = 0
     while start < n:
@@ -64,25 +54,39 @@ def _wrap(text: str, width: int) -> list[tuple[int, int]]:
             start += 1
         if start >= n:
             break
-        used, i, last_break = 0, start, -1
-        while i < n:
-            w = cell_len(text[i])
-            if used + w > width:
-                break
-            used += w
-            i += 1
-            if text[i - 1] == " ":
-                last_break = i
-        if i >= n:
+        end = find_break(text, start, width)
+        if end is None:
             lines.append((start, n))
             break
-        end = i if text[i] == " " else last_break if last_break > start else max(i, start + 1)
         stop = end
         while stop > start and text[stop - 1] == " ":
             stop -= 1
         lines.append((start, stop))
         start = end
     return lines or [(0, 0)]
+
+
+def _break_by_length(text: str, start: int, width: int) -> int | None:
+    if len(text) - start <= width:
+        return None
+    cut = text.rfind(" ", start, start + width + 1)
+    return cut if cut > start else start + width  # no space: fold the word
+
+
+def _break_by_cells(text: str, start: int, width: int) -> int | None:
+    n = len(text)
+    used, i, last_break = 0, start, -1
+    while i < n:
+        w = cell_len(text[i])
+        if used + w > width:
+            break
+        used += w
+        i += 1
+        if text[i - 1] == " ":
+            last_break = i
+    if i >= n:
+        return None
+    return i if text[i] == " " else last_break if last_break > start else max(i, start + 1)
 
 
 def _cells(text: str) -> int:

@@ -4,6 +4,7 @@ display sanitising, JSON encoding and locating the matched text."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import os
 import re
@@ -13,6 +14,13 @@ from typing import Any
 
 from ..cells import neutralise_cell, unneutralise_cell  # noqa: F401 (the writers' API)
 from ipr_cli.display import printable  # noqa: F401 - the one escaping helper, re-exported for the writers
+
+# How much of a description is shown around the match (the rest is elided with "…"),
+# one figure per purpose: a table row on a terminal, a report page listing every hit of
+# a run, the page of ``ipr check --format html``.
+TABLE_DESCRIPTION_CHARS = 120
+REPORT_DESCRIPTION_CHARS = 300
+PAGE_DESCRIPTION_CHARS = 600
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # Characters that JSON allows raw but that line splitters (str.splitlines, JavaScript)
@@ -40,6 +48,18 @@ def cell_text(value: Any) -> str:
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False, default=json_default)
     return str(value)
+
+
+def display_text(value: Any, *, keep_newlines: bool = False) -> str:
+    """A value as text to show: ``cell_text``, control characters made visible
+    (line breaks kept with ``keep_newlines``)."""
+    return printable(cell_text(value), keep_newlines=keep_newlines)
+
+
+def esc(value: Any, *, keep_newlines: bool = False) -> str:
+    """A value as HTML: shown text (``display_text``), escaped for element content and
+    quoted attributes.  Every value on an HTML page goes through this."""
+    return html.escape(display_text(value, keep_newlines=keep_newlines), quote=True)
 
 
 def csv_cell(value: Any) -> str | int | float:
