@@ -1,0 +1,179 @@
+"""An exact prefilter for re-screening: field values that cannot hold a changed mark.
+
+``--recordations-changed-since`` screens an archive against a few recordations, and the
+span search costs about the same per line whatever the number of marks (rescreen.py).
+So each field value is first asked a question that a few C-speed string operations
+answer: could any span of this text be read as a form of the changed recordations at
+all?  When not, the value has no finding of those forms — under the matcher of the
+whole register as under the first pass's — and is not searched.
+
+Why "not" is safe.  A span is read as a (Latin) form of key ``K`` (``k`` characters,
+edit budget ``b = edit_budget(k)``) only when (``reading.read_span`` / ``_edits``):
+
+* the weighted typo distance from the span's key ``S`` is at most ``b + 0.5``, so the
+  unit OSA distance between the keys with look-alike letters folded together
+  (``features._CHEAP_CLASS``, its lower bound) is at most ``b`` — the **typo** test; or
+* the span sounds like the form: its sound-alike key (``normalize.phonetic``) equals the
+  form's, of four or more letters — the **sound** test.
+
+A short form (three characters or fewer) matches its exact key only (``b = 0``); a form
+in Hangul, Chinese or Japanese is found only in text holding such characters.
+
+*Typo test.*  ``S`` is the key of a run of the text's words (``normalize.words``, the
+span search's own tokeniser) joined without separators, perhaps cut shorter (an affix,
+a plural ending, a glued symbol).  Every key character comes from one character of that
+run (``letters_of``; a number keeps its digits, which no mark key has), or from a letter
+pair read as one (``rn``/``nn`` → ``m``, ``vv`` → ``w``, ``cl`` → ``d``, ``lc`` → ``k``,
+``lh`` → ``h``), or is the ``y`` of a plural ``ies`` read as its singular; so a stretch
+of ``S`` is found in the text's joined, folded letters ``U`` when each of its characters
+may also be matched by its pair (``m`` by ``mm``, ``d`` by ``ci``...), a ``y`` by an
+``i``, and an arbitrary one by one or two characters.  With ``b = 0``, ``K`` itself
+must be found so.  With ``b = 1``, ``S`` holds ``K`` with at most one edit: one of the
+patterns of ``K``'s OSA neighbourhood (a character dropped, changed, added, or two
+swapped) is found.  With ``b = 2``, ``K`` is cut into halves ``A`` and ``B``: without a
+swap across the cut, one half carries at most one of the two edits (its neighbourhood
+is found); with one, ``A[:-1]`` + ``B[0]`` + ``A[-1]`` or ``B[0]`` + ``A[-1]`` + ``B[1:]``
+is intact.  (A form with a larger budget gets no filter: every text is kept.)
+
+*Sound test.*  Map letters to sound classes (C/K/Q/S/X/Z one, F/P one, E/I/Y one, H
+dropped) and squeeze repeated classes into one: every rewrite of ``phonetic`` keeps that
+image, except the silent final E, which drops a last class.  So the image of the
+form's sound-alike key is found in the image of the text's joined letters.
+
+Texts the filter does not reason about are kept (searched as before): a word with a
+non-ASCII character other than Hangul, Chinese or Japanese (look-alike scripts,
+full-width letters, accents), or any such character when a changed form is written in
+them (a native alias).  HTML character references are decoded first, as the span search
+decodes them.  A word in Hangul, Chinese or Japanese is otherwise left out of ``U``: no Latin
+span runs through it (the span search stops there), and joining its neighbours only
+offers more.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .matching.features import _CHEAP_CLASS
+from .matching.index import MarkIndex, edit_budget
+from .normalize import CJK_CHAR, MULTI_LOOKALIKES, SYMBOL_LETTERS, char_table, read_entities
+from .normalize import words as words_of
+
+# A word character (ASCII) as the letter it reads as (``letters_of``).
+_LETTERS = char_table({**{c: c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"},
+                       **{c: v for c, v in SYMBOL_LETTERS.items() if ord(c) < 128}})
+# Key letters (skeleton: "l" read as "i") with look-alike letters folded together.
+_FOLD = char_table({"l": "i"})
+# Sound classes of letters (see the module docstring); "h" and non-letters dropped.
+_SOUND = char_table({**{c: "k" for c in "cqsxz"}, "p": "f", "e": "i", "y": "i"})
+_NOT_LETTER = re.compile(r"[^a-z]+")
+_REPEATS = re.compile(r"(.)\1+")
+
+
+def _folded(text: str) -> str:
+    return text.translate(_FOLD).translate(_CHEAP_CLASS)
+
+
+# What may stand in ``U`` for one character of a span's key (folded).
+_STANDS_FOR = {
+    _folded(single): f"(?:{re.escape(_folded(single))}|{re.escape(_folded(pair))})"
+    for pair, single in MULTI_LOOKALIKES
+}
+_STANDS_FOR["y"] = "[yi]"
+_ANY = ".{1,2}"
+
+
+def _char(ch: str) -> str:
+    return _STANDS_FOR.get(ch) or re.escape(ch)
+
+
+def _pattern(chars: list[str | None]) -> str:
+    """A stretch of key characters (None: any one) as a pattern over ``U``."""
+    return "".join(_ANY if ch is None else _char(ch) for ch in chars)
+
+
+def _neighbourhood(key: str) -> list[str]:
+    """Patterns of every stretch within OSA distance 1 of ``key`` (folded)."""
+    k = list(key)
+    out = {_pattern(k)}
+    for i in range(len(k)):
+        out.add(_pattern(k[:i] + k[i + 1:]))            # dropped
+        out.add(_pattern(k[:i] + [None] + k[i + 1:]))   # changed
+        out.add(_pattern(k[:i] + [None] + k[i:]))       # added
+        if i + 1 < len(k) and k[i] != k[i + 1]:
+            out.add(_pattern(k[:i] + [k[i + 1], k[i]] + k[i + 2:]))  # swapped
+    out.add(_pattern(k + [None]))                       # added at the end
+    return sorted(p for p in out if p)
+
+
+def typo_patterns(key: str, budget: int) -> list[str] | None:
+    """The patterns one of which a span within ``budget`` edits of ``key`` shows in
+    ``U`` (see the module docstring); None when the filter has none for this budget."""
+    key = _folded(key)
+    if budget == 0:
+        return [_pattern(list(key))]
+    if budget == 1:
+        return _neighbourhood(key)
+    if budget == 2 and len(key) >= 4:
+        half = len(key) // 2
+        a, b = key[:half], key[half:]
+        return _neighbourhood(a) + _neighbourhood(b) + [
+            _pattern(list(a[:-1] + b[0] + a[-1])), _pattern(list(b[0] + a[-1] + b[1:]))]
+    return None
+
+
+def sound_image(text: str) -> str:
+    """The sound-class image of letters (see the module docstring)."""
+    return _REPEATS.sub(r"\1", _NOT_LETTER.sub("", text).replace("h", "").translate(_SOUND))
+
+
+class ChangedMarksFilter:
+    """``keeps(text)``: False only when no span of ``text`` can be read as a form of the
+    given recordations (see the module docstring).  Picklable: cluster workers get it."""
+
+    def __init__(self, recordations) -> None:
+        patterns: set[str] = set()
+        sounds: set[str] = set()
+        self.everything = False
+        self.native = False  # a form in Hangul, Chinese or Japanese: text holding such characters is kept
+        for form in MarkIndex(list(recordations)).forms:
+            if form.native:
+                self.native = True
+                continue
+            budget = 0 if form.short else edit_budget(len(form.key))
+            found = typo_patterns(form.key, budget)
+            if found is None:
+                self.everything = True
+                continue
+            patterns.update(found)
+            if not form.short and len(form.phon) >= 4:
+                sounds.add(sound_image(form.phon))
+        self.sounds = sorted(sounds)
+        # Longest first: the search only asks whether any matches.
+        self.typo = re.compile("|".join(sorted(patterns, key=len, reverse=True))) if patterns else None
+
+    def keeps(self, text: str) -> bool:
+        if self.everything:
+            return True
+        if "&" in text:
+            decoded = read_entities(text)  # as the span search reads it
+            if decoded is not None:
+                text = decoded[0]
+        words = words_of(text)
+        if not text.isascii():
+            if self.native:
+                return True
+            latin = []
+            for word in words:
+                if not word.isascii():
+                    if not CJK_CHAR.match(word):
+                        return True  # look-alike letters of other scripts: not reasoned about here
+                    continue  # a word in Hangul, Chinese or Japanese ends every Latin span
+                latin.append(word)
+            words = latin
+        letters = "".join(words).translate(_LETTERS)
+        if self.typo is not None and self.typo.search(_folded(letters)):
+            return True
+        if self.sounds:
+            heard = sound_image(letters)
+            return any(s in heard for s in self.sounds)
+        return False
