@@ -59,18 +59,35 @@ from .normalize import CJK_CHAR, MULTI_LOOKALIKES, SYMBOL_LETTERS, char_table, r
 from .normalize import words as words_of
 
 # A word character (ASCII) as the letter it reads as (``letters_of``).
-_LETTERS = char_table({**{c: c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"},
-                       **{c: v for c, v in SYMBOL_LETTERS.items() if ord(c) < 128}})
+_LETTERS = {**{c: c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"},
+            **{c: v for c, v in SYMBOL_LETTERS.items() if ord(c) < 128}}
 # Key letters (skeleton: "l" read as "i") with look-alike letters folded together.
 _FOLD = char_table({"l": "i"})
-# Sound classes of letters (see the module docstring); "h" and non-letters dropped.
-_SOUND = char_table({**{c: "k" for c in "cqsxz"}, "p": "f", "e": "i", "y": "i"})
-_NOT_LETTER = re.compile(r"[^a-z]+")
-_REPEATS = re.compile(r"(.)\1+")
+# Sound classes of letters (see the module docstring).
+_SOUND = {**{c: "k" for c in "cqsxz"}, "p": "f", "e": "i", "y": "i"}
+_REPEATS = re.compile(rb"(.)\1+")
+# Characters that a word of an ASCII text may hold but that are no letter or digit.
+_SYMBOLS = frozenset("$@!|")
+_CJK_RUN = re.compile(CJK_CHAR.pattern + "+")
 
 
 def _folded(text: str) -> str:
     return text.translate(_FOLD).translate(_CHEAP_CLASS)
+
+
+def _byte_table(mapping) -> bytes:
+    """A ``bytes.translate`` table: each ASCII character through ``mapping`` (one character each)."""
+    return bytes(ord(mapping(chr(i))) if i < 128 else i for i in range(256))
+
+
+# ASCII text -> the key letters of its words, folded (with the characters that are no
+# letter or digit deleted: only for text whose words are its runs of letters and digits).
+_FOLD_BYTES = _byte_table(lambda c: _folded(_LETTERS.get(c, c)))
+_NOT_ALNUM = bytes(i for i in range(128) if not chr(i).isalnum())
+# Letters (as read) -> their sound classes; "h" and everything but letters deleted.
+_SOUND_BYTES = _byte_table(lambda c: _SOUND.get(c, c))
+_NOT_SOUNDED = bytes(i for i in range(256) if not (97 <= i <= 122) or i == ord("h"))
+_READ_BYTES = _byte_table(lambda c: _LETTERS.get(c, c))  # text -> letters as read
 
 
 # What may stand in ``U`` for one character of a span's key (folded).
@@ -121,9 +138,9 @@ def typo_patterns(key: str, budget: int) -> list[str] | None:
     return None
 
 
-def sound_image(text: str) -> str:
-    """The sound-class image of letters (see the module docstring)."""
-    return _REPEATS.sub(r"\1", _NOT_LETTER.sub("", text).replace("h", "").translate(_SOUND))
+def sound_image(letters: bytes) -> bytes:
+    """The sound-class image of letters as read (ASCII; see the module docstring)."""
+    return _REPEATS.sub(rb"\1", letters.translate(_SOUND_BYTES, _NOT_SOUNDED))
 
 
 class ChangedMarksFilter:
@@ -146,10 +163,10 @@ class ChangedMarksFilter:
                 continue
             patterns.update(found)
             if not form.short and len(form.phon) >= 4:
-                sounds.add(sound_image(form.phon))
+                sounds.add(sound_image(form.phon.encode("ascii")))
         self.sounds = sorted(sounds)
         # Longest first: the search only asks whether any matches.
-        self.typo = re.compile("|".join(sorted(patterns, key=len, reverse=True))) if patterns else None
+        self.typo = re.compile("|".join(sorted(patterns, key=len, reverse=True)).encode("ascii")) if patterns else None
 
     def keeps(self, text: str) -> bool:
         if self.everything:
@@ -158,6 +175,17 @@ class ChangedMarksFilter:
             decoded = read_entities(text)  # as the span search reads it
             if decoded is not None:
                 text = decoded[0]
+        if not text.isascii() and not self.native:
+            # A word in Hangul, Chinese or Japanese ends every Latin span (the span search
+            # stops there): left out, its neighbours joined (which only offers more).
+            text = _CJK_RUN.sub(" ", text)
+        if text.isascii() and _SYMBOLS.isdisjoint(text):
+            # The words are the runs of letters and digits: joined, they are the text
+            # without its other characters.
+            raw = text.encode("ascii")
+            folded = raw.translate(_FOLD_BYTES, _NOT_ALNUM)
+            letters = raw.translate(_READ_BYTES, _NOT_ALNUM) if self.sounds else b""
+            return self._finds(folded, letters)
         words = words_of(text)
         if not text.isascii():
             if self.native:
@@ -170,8 +198,12 @@ class ChangedMarksFilter:
                     continue  # a word in Hangul, Chinese or Japanese ends every Latin span
                 latin.append(word)
             words = latin
-        letters = "".join(words).translate(_LETTERS)
-        if self.typo is not None and self.typo.search(_folded(letters)):
+        raw = "".join(words).encode("ascii")
+        return self._finds(raw.translate(_FOLD_BYTES), raw.translate(_READ_BYTES))
+
+    def _finds(self, folded: bytes, letters: bytes) -> bool:
+        """The typo test on the folded key letters ``U``, the sound test on the letters as read."""
+        if self.typo is not None and self.typo.search(folded):
             return True
         if self.sounds:
             heard = sound_image(letters)
