@@ -42,8 +42,9 @@ form's sound-alike key is found in the image of the text's joined letters.
 
 Texts the filter does not reason about are kept (searched as before): a word with a
 non-ASCII character other than Hangul, Chinese or Japanese (look-alike scripts,
-full-width letters, accents), or any such character when a changed form is written in
-them (a native alias).  HTML character references are decoded first, as the span search
+full-width letters, accents).  A form written in Hangul, Chinese or Japanese (a native
+alias) is looked for as the span search looks for it: its key among the text's letters
+in those scripts, run together.  HTML character references are decoded first, as the span search
 decodes them.  A word in Hangul, Chinese or Japanese is otherwise left out of ``U``: no Latin
 span runs through it (the span search stops there), and joining its neighbours only
 offers more.
@@ -55,7 +56,8 @@ import re
 
 from .matching.features import _CHEAP_CLASS
 from .matching.index import MarkIndex, edit_budget
-from .normalize import CJK_CHAR, MULTI_LOOKALIKES, SYMBOL_LETTERS, char_table, read_entities
+from .matching.spans import _CJK_LETTER
+from .normalize import CJK_CHAR, MULTI_LOOKALIKES, SYMBOL_LETTERS, char_table, fold, read_entities
 from .normalize import words as words_of
 
 # A word character (ASCII) as the letter it reads as (``letters_of``).
@@ -88,6 +90,10 @@ _NOT_ALNUM = bytes(i for i in range(128) if not chr(i).isalnum())
 _SOUND_BYTES = _byte_table(lambda c: _SOUND.get(c, c))
 _NOT_SOUNDED = bytes(i for i in range(256) if not (97 <= i <= 122) or i == ord("h"))
 _READ_BYTES = _byte_table(lambda c: _LETTERS.get(c, c))  # text -> letters as read
+# ASCII text -> the sound classes of the letters its words read as (digits that read as
+# no letter, "h" and every character that is no letter or digit deleted).
+_HEARD_BYTES = _byte_table(lambda c: _SOUND.get(_LETTERS.get(c, c), _LETTERS.get(c, c)))
+_NOT_HEARD = bytes(i for i in range(256) if not ("a" <= _LETTERS.get(chr(i), chr(i)) <= "z") or chr(i) in "hH")
 
 
 # What may stand in ``U`` for one character of a span's key (folded).
@@ -143,6 +149,11 @@ def sound_image(letters: bytes) -> bytes:
     return _REPEATS.sub(rb"\1", letters.translate(_SOUND_BYTES, _NOT_SOUNDED))
 
 
+def sound_pattern(image: bytes) -> bytes:
+    """A pattern finding ``image`` in the image of a text before its repeats are squeezed."""
+    return b"".join(re.escape(bytes([c])) + b"+" for c in image)
+
+
 class ChangedMarksFilter:
     """``keeps(text)``: False only when no span of ``text`` can be read as a form of the
     given recordations (see the module docstring).  Picklable: cluster workers get it."""
@@ -151,10 +162,10 @@ class ChangedMarksFilter:
         patterns: set[str] = set()
         sounds: set[str] = set()
         self.everything = False
-        self.native = False  # a form in Hangul, Chinese or Japanese: text holding such characters is kept
+        self.native: list[str] = []  # keys of forms in Hangul, Chinese or Japanese
         for form in MarkIndex(list(recordations)).forms:
             if form.native:
-                self.native = True
+                self.native.append(form.key)
                 continue
             budget = 0 if form.short else edit_budget(len(form.key))
             found = typo_patterns(form.key, budget)
@@ -164,7 +175,7 @@ class ChangedMarksFilter:
             patterns.update(found)
             if not form.short and len(form.phon) >= 4:
                 sounds.add(sound_image(form.phon.encode("ascii")))
-        self.sounds = sorted(sounds)
+        self.sounds = re.compile(b"|".join(sound_pattern(s) for s in sorted(sounds))) if sounds else None
         # Longest first: the search only asks whether any matches.
         self.typo = re.compile("|".join(sorted(patterns, key=len, reverse=True)).encode("ascii")) if patterns else None
 
@@ -175,29 +186,27 @@ class ChangedMarksFilter:
             decoded = read_entities(text)  # as the span search reads it
             if decoded is not None:
                 text = decoded[0]
-        if not text.isascii() and not self.native:
-            # A word in Hangul, Chinese or Japanese ends every Latin span (the span search
-            # stops there): left out, its neighbours joined (which only offers more).
+        if not text.isascii():
+            # A form in Hangul, Chinese or Japanese is found in the text's such letters
+            # run together (``SpanSearch._native_findings``): its key must be among them.
+            if self.native:
+                held = "".join(fold(ch) for ch in _CJK_LETTER.findall(text))
+                if any(key in held for key in self.native):
+                    return True
+            # A word in those scripts ends every Latin span (the span search stops there):
+            # left out, its neighbours joined (which only offers more).
             text = _CJK_RUN.sub(" ", text)
         if text.isascii() and _SYMBOLS.isdisjoint(text):
             # The words are the runs of letters and digits: joined, they are the text
             # without its other characters.
             raw = text.encode("ascii")
-            folded = raw.translate(_FOLD_BYTES, _NOT_ALNUM)
-            letters = raw.translate(_READ_BYTES, _NOT_ALNUM) if self.sounds else b""
-            return self._finds(folded, letters)
+            if self.typo is not None and self.typo.search(raw.translate(_FOLD_BYTES, _NOT_ALNUM)):
+                return True
+            return self.sounds is not None and self.sounds.search(raw.translate(_HEARD_BYTES, _NOT_HEARD)) is not None
         words = words_of(text)
         if not text.isascii():
-            if self.native:
-                return True
-            latin = []
-            for word in words:
-                if not word.isascii():
-                    if not CJK_CHAR.match(word):
-                        return True  # look-alike letters of other scripts: not reasoned about here
-                    continue  # a word in Hangul, Chinese or Japanese ends every Latin span
-                latin.append(word)
-            words = latin
+            if not all(word.isascii() for word in words):
+                return True  # look-alike letters of other scripts, accents: not reasoned about here
         raw = "".join(words).encode("ascii")
         return self._finds(raw.translate(_FOLD_BYTES), raw.translate(_READ_BYTES))
 
@@ -205,7 +214,4 @@ class ChangedMarksFilter:
         """The typo test on the folded key letters ``U``, the sound test on the letters as read."""
         if self.typo is not None and self.typo.search(folded):
             return True
-        if self.sounds:
-            heard = sound_image(letters)
-            return any(s in heard for s in self.sounds)
-        return False
+        return self.sounds is not None and self.sounds.search(letters.translate(_SOUND_BYTES, _NOT_SOUNDED)) is not None
