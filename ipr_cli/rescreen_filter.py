@@ -16,8 +16,8 @@ edit budget ``b = edit_budget(k)``) only when (``reading.read_span`` / ``_edits`
 * the span sounds like the form: its sound-alike key (``normalize.phonetic``) equals the
   form's, of four or more letters — the **sound** test.
 
-A short form (three characters or fewer) matches its exact key only (``b = 0``); a form
-in Hangul, Chinese or Japanese is found only in text holding such characters.
+A short form (three characters or fewer) is read only where the span's folded letters
+(``plain``) are the form's, neither cut by an affix nor typo'd: see *Short forms*.
 
 *Typo test.*  ``S`` is the key of a run of the text's words (``normalize.words``, the
 span search's own tokeniser) joined without separators, perhaps cut shorter (an affix,
@@ -35,19 +35,25 @@ swap across the cut, one half carries at most one of the two edits (its neighbou
 is found); with one, ``A[:-1]`` + ``B[0]`` + ``A[-1]`` or ``B[0]`` + ``A[-1]`` + ``B[1:]``
 is intact.  (A form with a larger budget gets no filter: every text is kept.)
 
+*Short forms.*  Their span is a run of whole words, the last perhaps read without a
+plural S, ES or IES (then Y), the first without a glued symbol; so the form's letters
+are found in ``W`` — the text's letters and digits in lower case, every other character
+a space — at a word's start, spaces allowed between them, ending a word or followed by
+S or ES that end it (a closing Y also matched by IE).
+
 *Sound test.*  Map letters to sound classes (C/K/Q/S/X/Z one, F/P one, E/I/Y one, H
 dropped) and squeeze repeated classes into one: every rewrite of ``phonetic`` keeps that
 image, except the silent final E, which drops a last class.  So the image of the
 form's sound-alike key is found in the image of the text's joined letters.
 
-Texts the filter does not reason about are kept (searched as before): a word with a
-non-ASCII character other than Hangul, Chinese or Japanese (look-alike scripts,
-full-width letters, accents).  A form written in Hangul, Chinese or Japanese (a native
-alias) is looked for as the span search looks for it: its key among the text's letters
-in those scripts, run together.  HTML character references are decoded first, as the span search
-decodes them.  A word in Hangul, Chinese or Japanese is otherwise left out of ``U``: no Latin
-span runs through it (the span search stops there), and joining its neighbours only
-offers more.
+HTML character references are decoded first, as the span search decodes them.  A
+text with a word holding a non-ASCII character other than Hangul, Chinese or Japanese
+(look-alike scripts, full-width or accented letters) is not reasoned about: it is kept,
+and searched as before.  A word in Hangul, Chinese or Japanese is left out of ``U`` (no
+Latin span runs through it: the span search stops there; joining its neighbours only
+offers more), and a form written in those scripts (a native alias) is looked for as the
+span search looks for it: its key among the text's letters in those scripts, run
+together.
 """
 
 from __future__ import annotations
@@ -90,6 +96,8 @@ _NOT_ALNUM = bytes(i for i in range(128) if not chr(i).isalnum())
 _SOUND_BYTES = _byte_table(lambda c: _SOUND.get(c, c))
 _NOT_SOUNDED = bytes(i for i in range(256) if not (97 <= i <= 122) or i == ord("h"))
 _READ_BYTES = _byte_table(lambda c: _LETTERS.get(c, c))  # text -> letters as read
+# ASCII text -> ``W``: its letters and digits in lower case, every other character a space.
+_WORDS_BYTES = _byte_table(lambda c: c.lower() if c.isalnum() else " ")
 # ASCII text -> the sound classes of the letters its words read as (digits that read as
 # no letter, "h" and every character that is no letter or digit deleted).
 _HEARD_BYTES = _byte_table(lambda c: _SOUND.get(_LETTERS.get(c, c), _LETTERS.get(c, c)))
@@ -144,6 +152,14 @@ def typo_patterns(key: str, budget: int) -> list[str] | None:
     return None
 
 
+def whole_word_pattern(fold: str) -> bytes:
+    """A short form's folded letters as whole words of ``W`` (see the module docstring)."""
+    chars = [re.escape(c).encode("ascii") for c in fold]
+    if fold.endswith("y"):
+        chars[-1] = b"(?:y|ie)"  # a plural IES read as Y
+    return b"(?<![a-z0-9])" + b" *".join(chars) + b"(?:e?s)?(?![a-z0-9])"
+
+
 def sound_image(letters: bytes) -> bytes:
     """The sound-class image of letters as read (ASCII; see the module docstring)."""
     return _REPEATS.sub(rb"\1", letters.translate(_SOUND_BYTES, _NOT_SOUNDED))
@@ -161,21 +177,26 @@ class ChangedMarksFilter:
     def __init__(self, recordations) -> None:
         patterns: set[str] = set()
         sounds: set[str] = set()
+        whole: set[bytes] = set()
         self.everything = False
         self.native: list[str] = []  # keys of forms in Hangul, Chinese or Japanese
         for form in MarkIndex(list(recordations)).forms:
             if form.native:
                 self.native.append(form.key)
                 continue
-            budget = 0 if form.short else edit_budget(len(form.key))
-            found = typo_patterns(form.key, budget)
+            if form.short:
+                if form.fold.isascii():  # (else no ASCII span spells it, and other text is kept)
+                    whole.add(whole_word_pattern(form.fold))
+                continue
+            found = typo_patterns(form.key, edit_budget(len(form.key)))
             if found is None:
                 self.everything = True
                 continue
             patterns.update(found)
-            if not form.short and len(form.phon) >= 4:
+            if len(form.phon) >= 4:
                 sounds.add(sound_image(form.phon.encode("ascii")))
         self.sounds = re.compile(b"|".join(sound_pattern(s) for s in sorted(sounds))) if sounds else None
+        self.whole = re.compile(b"|".join(sorted(whole))) if whole else None
         # Longest first: the search only asks whether any matches.
         self.typo = re.compile("|".join(sorted(patterns, key=len, reverse=True)).encode("ascii")) if patterns else None
 
@@ -202,16 +223,16 @@ class ChangedMarksFilter:
             raw = text.encode("ascii")
             if self.typo is not None and self.typo.search(raw.translate(_FOLD_BYTES, _NOT_ALNUM)):
                 return True
-            return self.sounds is not None and self.sounds.search(raw.translate(_HEARD_BYTES, _NOT_HEARD)) is not None
+            if self.sounds is not None and self.sounds.search(raw.translate(_HEARD_BYTES, _NOT_HEARD)):
+                return True
+            return self.whole is not None and self.whole.search(raw.translate(_WORDS_BYTES)) is not None
         words = words_of(text)
         if not text.isascii():
             if not all(word.isascii() for word in words):
                 return True  # look-alike letters of other scripts, accents: not reasoned about here
         raw = "".join(words).encode("ascii")
-        return self._finds(raw.translate(_FOLD_BYTES), raw.translate(_READ_BYTES))
-
-    def _finds(self, folded: bytes, letters: bytes) -> bool:
-        """The typo test on the folded key letters ``U``, the sound test on the letters as read."""
-        if self.typo is not None and self.typo.search(folded):
+        if self.typo is not None and self.typo.search(raw.translate(_FOLD_BYTES)):
             return True
-        return self.sounds is not None and self.sounds.search(letters.translate(_SOUND_BYTES, _NOT_SOUNDED)) is not None
+        if self.sounds is not None and self.sounds.search(raw.translate(_READ_BYTES).translate(_SOUND_BYTES, _NOT_SOUNDED)):
+            return True
+        return self.whole is not None and self.whole.search(" ".join(words).encode("ascii").translate(_WORDS_BYTES)) is not None
