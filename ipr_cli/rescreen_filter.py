@@ -30,10 +30,11 @@ may also be matched by its pair (``m`` by ``mm``, ``d`` by ``ci``...), a ``y`` b
 ``i``, and an arbitrary one by one or two characters.  With ``b = 0``, ``K`` itself
 must be found so.  With ``b = 1``, ``S`` holds ``K`` with at most one edit: one of the
 patterns of ``K``'s OSA neighbourhood (a character dropped, changed, added, or two
-swapped) is found.  With ``b = 2``, ``K`` is cut into halves ``A`` and ``B``: without a
-swap across the cut, one half carries at most one of the two edits (its neighbourhood
-is found); with one, ``A[:-1]`` + ``B[0]`` + ``A[-1]`` or ``B[0]`` + ``A[-1]`` + ``B[1:]``
-is intact.  (A form with a larger budget gets no filter: every text is kept.)
+swapped) is found.  With ``b = 2``, ``K`` is cut into halves ``A`` and ``B``.  Without
+a swap across the cut, either one half is intact, or each carries one edit and nothing
+stands between them: ``A`` or ``B`` is found, or a pattern of ``A``'s neighbourhood
+followed by one of ``B``'s.  With such a swap, ``A[:-1]`` + ``B[0]`` + ``A[-1]`` or
+``B[0]`` + ``A[-1]`` + ``B[1:]`` is intact.  (A form with a larger budget gets no filter: every text is kept.)
 
 *Short forms.*  Their span is a run of whole words, the last perhaps read without a
 plural S, ES or IES (then Y), the first without a glued symbol; so the form's letters
@@ -147,8 +148,9 @@ def typo_patterns(key: str, budget: int) -> list[str] | None:
     if budget == 2 and len(key) >= 4:
         half = len(key) // 2
         a, b = key[:half], key[half:]
-        return _neighbourhood(a) + _neighbourhood(b) + [
-            _pattern(list(a[:-1] + b[0] + a[-1])), _pattern(list(b[0] + a[-1] + b[1:]))]
+        both = f"(?:{'|'.join(_neighbourhood(a))})(?:{'|'.join(_neighbourhood(b))})"
+        return [_pattern(list(a)), _pattern(list(b)), both,
+                _pattern(list(a[:-1] + b[0] + a[-1])), _pattern(list(b[0] + a[-1] + b[1:]))]
     return None
 
 
