@@ -34,7 +34,8 @@ swapped) is found.  With ``b = 2``, ``K`` is cut into halves ``A`` and ``B``.  W
 a swap across the cut, either one half is intact, or each carries one edit and nothing
 stands between them: ``A`` or ``B`` is found, or a pattern of ``A``'s neighbourhood
 followed by one of ``B``'s.  With such a swap, ``A[:-1]`` + ``B[0]`` + ``A[-1]`` or
-``B[0]`` + ``A[-1]`` + ``B[1:]`` is intact.  (A form with a larger budget gets no filter: every text is kept.)
+``B[0]`` + ``A[-1]`` + ``B[1:]`` is intact.  (A form with a larger budget, or with a key
+of other than ASCII characters, gets no filter: every text is kept.)
 
 *Short forms.*  Their span is a run of whole words, the last perhaps read without a
 plural S, ES or IES (then Y), the first without a glued symbol; so the form's letters
@@ -190,7 +191,7 @@ class ChangedMarksFilter:
                 if form.fold.isascii():  # (else no ASCII span spells it, and other text is kept)
                     whole.add(whole_word_pattern(form.fold))
                 continue
-            found = typo_patterns(form.key, edit_budget(len(form.key)))
+            found = typo_patterns(form.key, edit_budget(len(form.key))) if form.key.isascii() else None
             if found is None:
                 self.everything = True
                 continue
