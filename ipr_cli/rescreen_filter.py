@@ -211,31 +211,37 @@ class ChangedMarksFilter:
             if decoded is not None:
                 text = decoded[0]
         if not text.isascii():
-            # A form in Hangul, Chinese or Japanese is found in the text's such letters
-            # run together (``SpanSearch._native_findings``): its key must be among them.
-            if self.native:
-                held = "".join(fold(ch) for ch in _CJK_LETTER.findall(text))
-                if any(key in held for key in self.native):
-                    return True
-            # A word in those scripts ends every Latin span (the span search stops there):
-            # left out, its neighbours joined (which only offers more).
+            if self._native_in(text):
+                return True
+            # A word in Hangul, Chinese or Japanese ends every Latin span (the span search
+            # stops there): left out, its neighbours joined (which only offers more).
             text = _CJK_RUN.sub(" ", text)
         if text.isascii() and _SYMBOLS.isdisjoint(text):
             # The words are the runs of letters and digits: joined, they are the text
             # without its other characters.
             raw = text.encode("ascii")
-            if self.typo is not None and self.typo.search(raw.translate(_FOLD_BYTES, _NOT_ALNUM)):
-                return True
-            if self.sounds is not None and self.sounds.search(raw.translate(_HEARD_BYTES, _NOT_HEARD)):
-                return True
-            return self.whole is not None and self.whole.search(raw.translate(_WORDS_BYTES)) is not None
+            return self._finds(raw.translate(_FOLD_BYTES, _NOT_ALNUM), raw.translate(_HEARD_BYTES, _NOT_HEARD),
+                               raw.translate(_WORDS_BYTES))
         words = words_of(text)
-        if not text.isascii():
-            if not all(word.isascii() for word in words):
-                return True  # look-alike letters of other scripts, accents: not reasoned about here
+        if not all(word.isascii() for word in words):
+            return True  # look-alike letters of other scripts, accents: not reasoned about here
         raw = "".join(words).encode("ascii")
-        if self.typo is not None and self.typo.search(raw.translate(_FOLD_BYTES)):
+        return self._finds(raw.translate(_FOLD_BYTES), raw.translate(_READ_BYTES).translate(_SOUND_BYTES, _NOT_SOUNDED),
+                           " ".join(words).encode("ascii").translate(_WORDS_BYTES))
+
+    def _native_in(self, text: str) -> bool:
+        """A form in Hangul, Chinese or Japanese is found in the text's such letters run
+        together (``SpanSearch._native_findings``): whether some form's key is among them."""
+        if not self.native:
+            return False
+        held = "".join(fold(ch) for ch in _CJK_LETTER.findall(text))
+        return any(key in held for key in self.native)
+
+    def _finds(self, folded: bytes, heard: bytes, words: bytes) -> bool:
+        """The typo test on the folded key letters ``U``, the sound test on their sound
+        classes, the short forms' test on ``W`` (see the module docstring)."""
+        if self.typo is not None and self.typo.search(folded):
             return True
-        if self.sounds is not None and self.sounds.search(raw.translate(_READ_BYTES).translate(_SOUND_BYTES, _NOT_SOUNDED)):
+        if self.sounds is not None and self.sounds.search(heard):
             return True
-        return self.whole is not None and self.whole.search(" ".join(words).encode("ascii").translate(_WORDS_BYTES)) is not None
+        return self.whole is not None and self.whole.search(words) is not None
