@@ -14,6 +14,14 @@ the words of multi-word marks, the longest key, the most words in a form) decide
 spans of a line are searched at all, and with only a few marks they would search less.
 ``RegisterLimits`` carries the whole register's limits to the first pass's matchers,
 here and on cluster workers.
+
+Searching every span of every line as the whole register's matcher would costs about
+what the full run costs, whatever the number of changed marks.  So the first pass's
+matcher first asks ``rescreen_filter.ChangedMarksFilter`` of each field value whether
+any of its spans could be read as a form of the changed recordations at all (a few
+string operations, derived from the reading's own limits: see that module); a value
+that cannot is not searched, which is most of an archive.  A value that can is
+searched and confirmed as above.
 """
 
 from __future__ import annotations
@@ -40,6 +48,22 @@ class RegisterLimits:
         index.mark_words = index.mark_words | self.values["mark_words"]
         index.max_len = max(index.max_len, self.values["max_len"])
         index.max_words = max(index.max_words, self.values["max_words"])
+        only_possible(matcher)
+
+
+def only_possible(matcher) -> None:
+    """Make ``matcher`` (of the changed recordations) search only the field values in
+    which one of their forms could be read (``rescreen_filter``); the others have no
+    finding of them (an empty list, as the search itself would say)."""
+    from .rescreen_filter import ChangedMarksFilter
+
+    keeps = ChangedMarksFilter(matcher.recordations).keeps
+    find = matcher.spans.find
+
+    def filtered(text: str) -> list:
+        return find(text) if keeps(text) else []
+
+    matcher.spans.find = filtered
 
 
 def confirmed(
