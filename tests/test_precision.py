@@ -24,6 +24,12 @@ def hit_of(m: Matcher, description: str, rid: str, hs: str = "640411", **kw):
     return None
 
 
+def expected_verdict(rid: str) -> Verdict:
+    """A coined mark read plainly is a hit; the dictionary word PUMA with nothing to
+    corroborate it (no brand column, signal, origin and price) is at most a review."""
+    return Verdict.REVIEW if rid == "R-PUMA" else Verdict.HIT
+
+
 # ------------------------------------------------------------------ counterfeit signals
 
 @pytest.mark.parametrize("text, signal", [
@@ -131,7 +137,7 @@ def test_an_ordinary_trade_word_does_not_raise_a_finding(matcher):
 ])
 def test_html_entities_are_read_as_a_browser_shows_them(matcher, text, rid, hs, shown):
     h = hit_of(matcher, text, rid, hs=hs)
-    assert h is not None and h.verdict is Verdict.HIT
+    assert h is not None and h.verdict is expected_verdict(rid)
     assert h.matched_text == shown  # as it stands in the line
     assert text[h.span[0]:h.span[1]] == shown
 
@@ -150,7 +156,7 @@ def test_entities_that_spell_no_mark_stay_quiet(matcher):
 ])
 def test_a_symbol_glued_to_a_mark_does_not_hide_it(matcher, text, rid, hs, symbol):
     h = hit_of(matcher, text, rid, hs=hs)
-    assert h is not None and h.verdict is Verdict.HIT
+    assert h is not None and h.verdict is expected_verdict(rid)
     assert f'symbol "{symbol}" glued to the mark' in h.reasons
 
 

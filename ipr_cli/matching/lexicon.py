@@ -93,3 +93,33 @@ def is_compound_word(text: str) -> bool:
         if (len(head) >= 3 and is_word(head) or head == "t" and len(tail) >= 4) and len(tail) >= 3 and is_word(tail):
             return True
     return False
+
+
+@lru_cache(maxsize=1)
+def proper_names() -> frozenset[str]:
+    """First names, surnames and places (SCOWL's capitalised entries, lower-cased; see
+    ``data/README.md``): a misspelt mark that reads as one of them is weak evidence."""
+    rows = csv.reader(_data_text("proper-names.csv").splitlines())
+    next(rows, None)
+    return frozenset(r[0] for r in rows if r)
+
+
+@lru_cache(maxsize=1)
+def country_names() -> frozenset[str]:
+    """Every country's name, common name and official name (pycountry), lower-cased."""
+    import pycountry
+
+    out: set[str] = set()
+    for c in pycountry.countries:
+        for attr in ("name", "common_name", "official_name"):
+            value = getattr(c, attr, None)
+            if value:
+                out.add(value.lower())
+    return frozenset(out)
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def is_name(text: str) -> bool:
+    """True when ``text`` (any case) is a first name, surname, place or country."""
+    t = text.strip().lower()
+    return bool(t) and (t in proper_names() or t in country_names())

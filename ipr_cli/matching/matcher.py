@@ -14,10 +14,11 @@ import datetime as dt
 from typing import Iterable, NamedTuple
 
 from ..models import DeclarationLine, Hit, Recordation, ScreeningContext, hs_digits
-from ..normalize import CACHE_SIZE
+from ..normalize import CACHE_SIZE, skeleton
+from . import evidence as E
 from . import rules as R
-from .goods import description_words, goods_votes, scope_chapters
-from .index import IndexCache, MarkIndex
+from .goods import description_words, goods_text, goods_votes, head_goods, scope_chapters
+from .index import IndexCache, MarkIndex, is_common
 from .memo import FieldCache, evict_oldest
 from .records import BRAND_ONLY, CLEAN, CONTEXT, Finding, Screening
 from .scorer import REVIEW_THRESHOLD, SIGNAL_SLACK, Tally, verdict_for
@@ -187,6 +188,14 @@ class Matcher:
                        R.deny_listed(self.context.deny, facts, rec)):
             if reason is not None:
                 tally.reasons.append(reason)
+        evidence = E.reasons_of(finding, field_name, line.description, rules.common, self._is_mark)
+        if evidence:  # how distinctive the reading is, weighed with the corroboration above
+            tally.reasons.extend(evidence)
+            in_scope = bool(hs) or not rec.hs_scope or any(r.name == "goods_in_scope" for r in tally.reasons)
+            capped = E.cap(tally.reasons, in_scope)
+            if capped == E.DROP:
+                return None
+            force_review = force_review or capped == E.REVIEW
         withheld = R.allowed(self.context.allow, facts, rec, on) is not None
         return Judged(best, rec_index, tally, force_review, withheld)
 
@@ -200,7 +209,9 @@ class Matcher:
             # Goods inside a stated scope corroborate; an empty scope says nothing.
             return corroborated or bool(rec.hs_scope) or (finding.standalone and not finding.form.common)
         if rec.hs_scope:
-            goods = R.goods_without_code(self._goods_votes(line.description, best), rules.chapters)
+            text = goods_text(line.description or "", finding.start, finding.end) \
+                if best.field_name == "description" else line.description or ""
+            goods = R.goods_without_code(self._goods_votes(text), rules.chapters, head_goods(text), rec.hs_scope)
             if goods is R.OUT_OF_SCOPE:
                 return None
             tally.reasons.append(goods)
@@ -230,16 +241,18 @@ class Matcher:
             chapters=scope_chapters(rec.hs_scope),
             importers=frozenset(a.strip().casefold() for a in rec.authorized_importers if a.strip()),
             origins=frozenset(o.strip().upper() for o in rec.authorized_origins if o.strip()),
+            common=is_common(rec.mark),
         )
         self._rules[rec_index] = rules
         return rules
 
-    def _goods_votes(self, description: str, best: Best):
-        """What the description's words outside the matched span say the goods are
-        (``goods_votes``); remembered, as the findings of many marks share a span."""
-        text = description or ""
-        if best.field_name == "description":
-            text = text[:best.finding.start] + " " + text[best.finding.end:]
+    def _is_mark(self, word: str) -> bool:
+        """True when ``word`` is some recordation's mark or alias as it stands."""
+        return skeleton(word) in self.index.by_key
+
+    def _goods_votes(self, text: str):
+        """What the description's words outside the matched span (``goods.goods_text``)
+        say the goods are (``goods_votes``); remembered, as the findings of many marks share a span."""
         votes = self._votes_cache.get(text)
         if votes is None:
             if len(self._votes_cache) >= VOTES_CACHE_SIZE:
