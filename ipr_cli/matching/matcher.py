@@ -189,7 +189,7 @@ class Matcher:
             if reason is not None:
                 tally.reasons.append(reason)
         evidence = E.reasons_of(finding, field_name, line.description, rules.common, self._is_mark)
-        if evidence:  # how distinctive the reading is, weighed with the corroboration above
+        if evidence or finding.form.kind == "first_word":  # how distinctive the reading is, weighed with the corroboration above
             tally.reasons.extend(evidence)
             in_scope = bool(hs) or not rec.hs_scope or any(r.name == "goods_in_scope" for r in tally.reasons)
             capped = E.cap(tally.reasons, in_scope)
