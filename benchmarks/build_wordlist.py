@@ -1,17 +1,13 @@
 #!/usr/bin/env python3
 """Build ipr_cli/data/english-words.csv: common English words, for the matcher's
-"is this a dictionary word" test (PUMPS is a word, so it is not a disguised mark PUMO),
-and ipr_cli/data/proper-names.csv: the capitalised entries (first names, surnames,
-places), for "does this misspelling read as a name" (EVAN is a name, as close to it as
-to a mark EVIAN).
+"is this a dictionary word" test (PUMPS is a word, so it is not a disguised mark PUMO).
 
 usage: python benchmarks/build_wordlist.py [DICT_DIR]
 
 DICT_DIR holds the SCOWL word lists as shipped by Debian's wamerican and wbritish
 packages (default /usr/share/dict; `apt-get download wamerican wbritish` and
 `dpkg -x` them anywhere). Only lower-case entries (common words, not proper names)
-of 2-20 ASCII letters are kept; possessives are dropped. Proper names: entries of 3-20
-ASCII letters written with one capital first.
+of 2-20 ASCII letters are kept; possessives are dropped.
 
 SCOWL is Copyright 2000-2011 by Kevin Atkinson; permission to use, copy, modify,
 distribute and sell these word lists, the associated scripts, the output created
@@ -28,23 +24,18 @@ FILES = ("american-english", "british-english")
 def main(argv: list[str]) -> int:
     src = argv[1] if len(argv) > 1 else "/usr/share/dict"
     words: set[str] = set()
-    names: set[str] = set()
     for name in FILES:
         with open(os.path.join(src, name), encoding="utf-8", errors="ignore") as f:
             for line in f:
                 w = line.strip()
                 if w.isascii() and w.isalpha() and w.islower() and 2 <= len(w) <= 20:
                     words.add(w)
-                elif w.isascii() and w.isalpha() and w[0].isupper() and w[1:].islower() and 3 <= len(w) <= 20:
-                    names.add(w.lower())
-    data = os.path.join(os.path.dirname(__file__), "..", "ipr_cli", "data")
-    for file, column, entries in (("english-words.csv", "word", words), ("proper-names.csv", "name", names - words)):
-        out = os.path.join(data, file)
-        with open(out, "w", encoding="utf-8", newline="\n") as f:
-            f.write(column + "\n")
-            for w in sorted(entries):
-                f.write(w + "\n")
-        print(f"{len(entries)} entries -> {os.path.normpath(out)}")
+    out = os.path.join(os.path.dirname(__file__), "..", "ipr_cli", "data", "english-words.csv")
+    with open(out, "w", encoding="utf-8", newline="\n") as f:
+        f.write("word\n")
+        for w in sorted(words):
+            f.write(w + "\n")
+    print(f"{len(words)} words -> {os.path.normpath(out)}")
     return 0
 
 

@@ -1,4 +1,5 @@
-"""Which strings are ordinary words: the English word list and the HS goods vocabulary.
+"""Which strings are ordinary words: the English word list, the HS goods vocabulary,
+given names and countries.
 
 A mark made of dictionary words (GOLDEN PEAR) needs corroboration before it is
 flagged, and a dictionary word near a mark (PUMPS, CHANNEL) is not a disguise of it.
@@ -96,10 +97,10 @@ def is_compound_word(text: str) -> bool:
 
 
 @lru_cache(maxsize=1)
-def proper_names() -> frozenset[str]:
-    """First names, surnames and places (SCOWL's capitalised entries, lower-cased; see
-    ``data/README.md``): a misspelt mark that reads as one of them is weak evidence."""
-    rows = csv.reader(_data_text("proper-names.csv").splitlines())
+def first_names() -> frozenset[str]:
+    """Given names (US Census 1990 first names, lower-cased; see ``data/README.md``): a
+    misspelt mark that reads as one of them is weak evidence."""
+    rows = csv.reader(_data_text("first-names.csv").splitlines())
     next(rows, None)
     return frozenset(r[0] for r in rows if r)
 
@@ -120,6 +121,6 @@ def country_names() -> frozenset[str]:
 
 @lru_cache(maxsize=CACHE_SIZE)
 def is_name(text: str) -> bool:
-    """True when ``text`` (any case) is a first name, surname, place or country."""
+    """True when ``text`` (any case) is a given name or a country's name."""
     t = text.strip().lower()
-    return bool(t) and (t in proper_names() or t in country_names())
+    return bool(t) and (t in first_names() or t in country_names())
