@@ -12,8 +12,8 @@ decide the verdict, not the score) or None:
   after compatibility wording with goods in scope (``compatibility``), a coined mark
   after ``ATTN``/``CONSIGNEE`` (``party``);
 - *plain* readings, where the ordinary reading clearly wins — the dictionary word used
-  in its plain sense (``plain_sense``: ``MANGO YELLOW``, ``WHITE DOVE DESIGN``,
-  ``GUESS WHAT``, ``MIND THE GAP``, a list of animals), on a line that says the goods
+  in its plain sense (``plain_sense``: ``IVORY COLOURED``, ``WHITE HERON DESIGN``,
+  ``SPOT THE HERON``, a list of animals), on a line that says the goods
   carry no brand (``unbranded``), a weak reading after ``ATTN``/``CONSIGNEE``/``MADE IN``
   or in a street name (``party``, ``address``), a mark after ``FOR``/``FITS`` when the
   goods themselves are not in scope.
@@ -58,9 +58,9 @@ DESCRIPTORS = frozenset("""
     neck necks neckline collar collars collared
     그림 무늬 모양 프린트 색 색상 컬러 캐릭터 图案 图 色 印花 花纹 柄 模様 イラスト プリント
 """.split())
-# A word after the mark that makes it a verb: GUESS WHAT, GUESS WHO.
+# A word after the mark that makes it a verb: <WORD> WHAT, <WORD> WHO.
 VERB_OBJECTS = frozenset("what who whom whose where why how which when me you it us them him her".split())
-# A word before the mark that makes it a common noun: THE GAP, NO-GAP, A DOVE.
+# A word before the mark that makes it a common noun: THE HERON, NO-HERON, A HERON.
 DETERMINERS = frozenset("the a an no this that these those my your our his her their its every".split())
 # Words near the mark that say it is used as a brand.
 BRAND_WORDS = frozenset("logo logos brand branded trademark genuine original authentic official".split())
@@ -126,7 +126,7 @@ def dictionary_word(finding: Finding, mark_common: bool) -> Reason | None:
 
 def name_reading(finding: Finding) -> Reason | None:
     """A misspelling that is itself a first name, surname, place or country: it reads
-    as that name as closely as the mark (EVAN for a mark EVIAN)."""
+    as that name as closely as the mark (GABRIEL for a mark GABRIELO)."""
     if not _typo(finding):
         return None
     for word in _WORD.findall(finding.matched_text):
@@ -136,7 +136,7 @@ def name_reading(finding: Finding) -> Reason | None:
 
 
 def ordinary_words(finding: Finding) -> Reason | None:
-    """Ordinary words that happen to join into a one-word mark (``X BOX``, ``PLAY STATION``)."""
+    """Ordinary words that happen to join into a one-word mark (``SUN DOCK`` for SUNDOCK)."""
     if finding.form.words != 1 or finding.form.native:
         return None
     parts = _WORD.findall(finding.matched_text)
@@ -151,8 +151,8 @@ def ordinary_words(finding: Finding) -> Reason | None:
 
 def plain_sense(text: Text, is_mark: Callable[[str], bool]) -> Reason | None:
     """The dictionary word read in its plain sense: before a colour, motif or style word
-    (``MANGO YELLOW``, ``DOVE DESIGN``, ``POLO NECK``), as a verb (``GUESS WHAT``), after
-    a determiner (``THE GAP``, ``NO-GAP``), or as one item of a list of ordinary words."""
+    (``IVORY COLOURED``, ``HERON DESIGN``, a collar style), as a verb (``<WORD> WHAT``),
+    after a determiner (``THE HERON``, ``NO-…``), or as one item of a list of ordinary words."""
     word = text.value[text.start:text.end]
     after = _words(text.phrase_after())[:3]
     before = _words(text.phrase_before())
@@ -179,7 +179,7 @@ def _plain(word: str, context: list[str], why: str) -> Reason:
 
 
 def _listed(text: Text, word: str, is_mark: Callable[[str], bool]) -> Reason | None:
-    """One item of a list of ordinary words after a colon (``ANIMAL PRINT: LION, PUMA, TIGER``)."""
+    """One item of a list of ordinary words after a colon (``BIRD PRINT: EAGLE, HERON, OWL``)."""
     value = text.value
     colon = value.rfind(":", 0, text.start)
     if colon < 0:
