@@ -345,3 +345,12 @@ def test_a_signal_word_lifts_a_weak_finding_and_never_lowers_it(evidence, text, 
         assert after and all(h.verdict is Verdict.HIT for h in after)
         for rid, score in before.items():
             assert {h.recordation_id: h.score for h in after}.get(rid, -1) >= score
+
+
+def test_a_misspelling_as_close_to_an_ordinary_word_as_to_the_mark_is_a_review():
+    m = Matcher([rec("R-SOVAEN", "SOVAEN", hs_scope=("52",))])
+    h = hit_of(m, "FABRICS SOVEN OF COTTON", "R-SOVAEN", hs="520811")
+    assert h is not None and h.verdict is Verdict.REVIEW
+    assert any(r.startswith('"SOVEN" reads as the word') for r in h.reasons)
+    # The mark spelt as registered stays a hit.
+    assert hit_of(m, "FABRICS SOVAEN OF COTTON", "R-SOVAEN", hs="520811").verdict is Verdict.HIT

@@ -7,8 +7,8 @@ pure function of the line's text that returns a named ``Reason`` (0 points: thes
 decide the verdict, not the score) or None:
 
 - *weak* readings — a dictionary-word mark (``dictionary_word``), a two-character
-  alias (``short_alias``), a misspelling that reads as a name (``name``), ordinary words
-  that join into the mark (``ordinary_words``), the first word of a mark alone, a mark
+  alias (``short_alias``), a misspelling that reads as a name (``name``) or as an
+  ordinary word (``near_word``), ordinary words that join into the mark (``ordinary_words``), the first word of a mark alone, a mark
   after compatibility wording with goods in scope (``compatibility``), a coined mark
   after ``ATTN``/``CONSIGNEE`` (``party``);
 - *plain* readings, where the ordinary reading clearly wins — the dictionary word used
@@ -42,7 +42,7 @@ DROP, REVIEW = "drop", "review"
 DECISIVE = frozenset({"brand", "counterfeit_signal", "deny"})
 # Together they lift a weak reading to hit.
 SUPPORT = frozenset({"origin", "unit_value"})
-WEAK = frozenset({"dictionary_word", "short_alias", "name", "ordinary_words", "first_word"})
+WEAK = frozenset({"dictionary_word", "short_alias", "name", "ordinary_words", "near_word", "first_word"})
 PLAIN = frozenset({"plain_sense", "unbranded", "address"})
 
 # Words after a dictionary word that show its plain sense: a colour or shade, a motif,
@@ -65,6 +65,7 @@ DETERMINERS = frozenset("the a an no this that these those my your our his her t
 # Words near the mark that say it is used as a brand.
 BRAND_WORDS = frozenset("logo logos brand branded trademark genuine original authentic official".split())
 CONJUNCTIONS = frozenset("and or & with".split())
+FUNCTION_WORDS = frozenset("no or of to in on at by an as is it if so up".split())
 UNBRANDED = re.compile(
     r"(?<![^\W_])(?:no[\s\-]+(?:logo|brand|label)s?|unbranded|non[\s\-]?branded|without\s+(?:a\s+)?(?:logo|brand)|"
     r"generic)(?![^\W_])|无品牌|無品牌|无牌|무브랜드|노브랜드|ノーブランド", re.IGNORECASE)
@@ -136,15 +137,51 @@ def name_reading(finding: Finding) -> Reason | None:
 
 
 def ordinary_words(finding: Finding) -> Reason | None:
-    """Ordinary words that happen to join into a one-word mark (``SUN DOCK`` for SUNDOCK)."""
+    """Words split across an ordinary word that join into a one-word mark (``SUN DOCK``
+    for SUNDOCK, ``NOT EB`` for a mark NOTEB): more likely words than a spaced mark."""
     if finding.form.words != 1 or finding.form.native:
         return None
     parts = _WORD.findall(finding.matched_text)
-    if len(parts) < 2 or not all(len(p) == 1 or is_word(p.lower()) for p in parts):
-        return None
-    if not any(len(p) >= 3 for p in parts):
+    if len(parts) < 2 or not any(len(p) >= 3 and p.lower() in english_words() or p.lower() in FUNCTION_WORDS
+                                 for p in parts):
         return None
     return Reason("ordinary_words", 0.0, f'ordinary words "{" ".join(parts).upper()}" join into the mark')
+
+
+def near_word(finding: Finding) -> Reason | None:
+    """A misread or misspelt reading that is an ordinary word, or one typing edit from
+    one (``WOVEN`` for a mark one letter from it): a typing error in a common word is
+    far more likely than a disguised mark."""
+    form = finding.form
+    if form.native or form.words != 1:
+        return None
+    letters = "".join(_WORD.findall(finding.matched_text)).lower()
+    if len(letters) < 4 or not letters.isascii() or letters == form.fold:
+        return None
+    word = _word_within_one_edit(letters)
+    if word is None:
+        return None
+    return Reason("near_word", 0.0, f'"{finding.matched_text}" reads as the word {word.upper()} as closely as the mark')
+
+
+_ALPHABET = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _word_within_one_edit(text: str) -> str | None:
+    """An English word of four or more letters that ``text`` is, or is one edit from."""
+    words = english_words()
+    if text in words:
+        return text
+    splits = [(text[:i], text[i:]) for i in range(len(text) + 1)]
+    for a, b in splits:
+        candidates = [a + b[1:]] if b else []
+        if len(b) > 1:
+            candidates.append(a + b[1] + b[0] + b[2:])
+        candidates += [a + c + b[1:] for c in _ALPHABET if b] + [a + c + b for c in _ALPHABET]
+        for c in candidates:
+            if len(c) >= 4 and c in words:
+                return c
+    return None
 
 
 # ----------------------------------------------------------------- what the words around it say
@@ -239,6 +276,10 @@ def reasons_of(finding: Finding, field_name: str, description: str, mark_common:
     """The evidence reasons of one finding (see the module's docstring), text only."""
     out = [r for r in (dictionary_word(finding, mark_common), name_reading(finding), ordinary_words(finding))
            if r is not None]
+    if not out and (_typo(finding) or any(r.name == "lookalike" for r in finding.reasons)):
+        word = near_word(finding)
+        if word is not None:
+            out.append(word)
     if field_name != "description":
         return out
     text = Text(description, finding.start, finding.end)
