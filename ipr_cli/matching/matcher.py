@@ -4,7 +4,9 @@
 The pipeline: ``spans`` finds the candidate spans of a field value and reads them
 (``reading``) against the forms the index (``index``) proposes, on the text alone,
 cached per span and per field value; here each recordation's best finding on a line
-meets the line's facts (``rules``), and the verdict comes from the points (``scorer``).
+meets the line's facts (``rules``), the score comes from the points (``scorer``), and
+how distinctive the reading is, weighed with what corroborates it (``evidence``),
+decides whether it is a hit, a review or nothing.
 No database, no printing.
 """
 
@@ -188,16 +190,25 @@ class Matcher:
                        R.deny_listed(self.context.deny, facts, rec)):
             if reason is not None:
                 tally.reasons.append(reason)
-        evidence = E.reasons_of(finding, field_name, line.description, rules.common, self._is_mark)
-        if evidence or finding.form.kind == "first_word":  # how distinctive the reading is, weighed with the corroboration above
-            tally.reasons.extend(evidence)
-            in_scope = bool(hs) or not rec.hs_scope or any(r.name == "goods_in_scope" for r in tally.reasons)
-            capped = E.cap(tally.reasons, in_scope)
-            if capped == E.DROP:
-                return None
-            force_review = force_review or capped == E.REVIEW
+        capped = self._weigh(line, best, rec, rules, hs, tally)
+        if capped == E.DROP:
+            return None
+        force_review = force_review or capped == E.REVIEW
         withheld = R.allowed(self.context.allow, facts, rec, on) is not None
         return Judged(best, rec_index, tally, force_review, withheld)
+
+    def _weigh(self, line: DeclarationLine, best: Best, rec: Recordation, rules: R.Rules, hs: str,
+               tally: Tally) -> str | None:
+        """The evidence model (``evidence``): how distinctive the reading is, its reasons
+        added to ``tally``, weighed with the corroboration already there; what it allows
+        (``evidence.DROP``, ``evidence.REVIEW`` or None)."""
+        finding = best.finding
+        found = E.reasons_of(finding, best.field_name, line.description, rules.common, self._is_mark)
+        if not found and finding.form.kind != "first_word":
+            return None
+        tally.reasons.extend(found)
+        in_scope = bool(hs) or not rec.hs_scope or any(r.name == "goods_in_scope" for r in tally.reasons)
+        return E.cap(tally.reasons, in_scope)
 
     def _corroborated(self, line: DeclarationLine, best: Best, rec: Recordation, rules: R.Rules,
                       hs: str, tally: Tally) -> bool | None:
