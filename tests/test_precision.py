@@ -354,3 +354,11 @@ def test_a_misspelling_as_close_to_an_ordinary_word_as_to_the_mark_is_a_review()
     assert any(r.startswith('"SOVEN" reads as the word') for r in h.reasons)
     # The mark spelt as registered stays a hit.
     assert hit_of(m, "FABRICS SOVAEN OF COTTON", "R-SOVAEN", hs="520811").verdict is Verdict.HIT
+
+
+def test_a_two_letter_mark_that_begins_a_model_number_flags_nothing(matcher):
+    assert flagged(matcher, "LCD MONITORS QX-48213, 24 INCH", "852872") == []
+    assert flagged(matcher, "LCD MONITORS QX48213", "852872") == []
+    assert "R-QX" in flagged(matcher, "QX LCD MONITORS, 24 INCH", "852872")
+    # The brand column says it is the mark.
+    assert "R-QX" in flagged(matcher, "LCD MONITORS QX-48213", "852872", brand="QX")

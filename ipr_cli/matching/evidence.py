@@ -15,8 +15,9 @@ decide the verdict, not the score) or None:
   in its plain sense (``plain_sense``: ``IVORY COLOURED``, ``WHITE HERON DESIGN``,
   ``SPOT THE HERON``, a list of animals), on a line that says the goods
   carry no brand (``unbranded``), a weak reading after ``ATTN``/``CONSIGNEE``/``MADE IN``
-  or in a street name (``party``, ``address``), a mark after ``FOR``/``FITS`` when the
-  goods themselves are not in scope.
+  or in a street name (``party``, ``address``), a mark of one or two letters that begins
+  a model number (``model_prefix``), a mark after ``FOR``/``FITS`` when the goods
+  themselves are not in scope.
 
 ``cap`` then weighs them with the line's corroboration: the brand column, a
 counterfeit signal or the deny list are decisive (the line says so itself); an origin
@@ -43,7 +44,7 @@ DECISIVE = frozenset({"brand", "counterfeit_signal", "deny"})
 # Together they lift a weak reading to hit.
 SUPPORT = frozenset({"origin", "unit_value"})
 WEAK = frozenset({"dictionary_word", "short_alias", "name", "ordinary_words", "near_word", "first_word"})
-PLAIN = frozenset({"plain_sense", "unbranded", "address"})
+PLAIN = frozenset({"plain_sense", "unbranded", "address", "model_prefix"})
 
 # Words after a dictionary word that show its plain sense: a colour or shade, a motif,
 # a style of garment part, the thing itself (English, Korean, Chinese, Japanese).
@@ -184,6 +185,20 @@ def _word_within_one_edit(text: str) -> str | None:
     return None
 
 
+def model_prefix(finding: Finding, value: str) -> Reason | None:
+    """A mark of one or two letters that is the letter prefix of a model number
+    (``XY-12345``): model codes begin with two letters far more often than a mark."""
+    if len(finding.form.key) > 2 or finding.form.native:
+        return None
+    if not MODEL_NUMBER.match(value, finding.end):
+        return None
+    return Reason("model_prefix", 0.0,
+                  f'"{value[finding.start:finding.end]}" begins a model number: as likely a model code as the mark')
+
+
+MODEL_NUMBER = re.compile(r"[\-_/]?\d{3,}")
+
+
 # ----------------------------------------------------------------- what the words around it say
 
 def plain_sense(text: Text, is_mark: Callable[[str], bool]) -> Reason | None:
@@ -283,6 +298,9 @@ def reasons_of(finding: Finding, field_name: str, description: str, mark_common:
     if field_name != "description":
         return out
     text = Text(description, finding.start, finding.end)
+    prefix = model_prefix(finding, description)
+    if prefix is not None:
+        out.append(prefix)
     weak = bool(out) or finding.form.kind == "first_word"
     if any(r.name in ("dictionary_word", "short_alias") for r in out):
         plain = plain_sense(text, is_mark) or unbranded(description)
