@@ -71,8 +71,8 @@ UNBRANDED = re.compile(
     r"(?<![^\W_])(?:no[\s\-]+(?:logo|brand|label)s?|unbranded|non[\s\-]?branded|without\s+(?:a\s+)?(?:logo|brand)|"
     r"generic)(?![^\W_])|无品牌|無品牌|无牌|무브랜드|노브랜드|ノーブランド", re.IGNORECASE)
 PARTY = re.compile(
-    r"(?<![^\W_])(attn|attention|c/o|care\s+of|consignee|consignor|shipper|exporter|seller|buyer|"
-    r"notify(?:\s+party)?|deliver(?:ed|y)?\s+to|ship(?:ped)?\s+(?:to|from)|sold\s+to|bill\s+to|contact(?:\s+person)?|"
+    r"(?<![^\W_])(attn|attention|c/o|care\s+of|consignee|consignor|shipper|exporter|"
+    r"notify(?:\s+party)?|deliver(?:ed|y)?\s+to|ship(?:ped)?\s+(?:to|from)|sold\s+to|bill\s+to|contact\s+person|"
     r"made\s+in|country\s+of\s+origin|origin|address)(?![^\W_])[\s:.\-]*"
     r"((?:mr|mrs|ms|dr)\.?\s+)?((?:[^\W\d_][\w'.&\-]*\s+){0,2})$",
     re.IGNORECASE)
@@ -80,6 +80,7 @@ PARTY = re.compile(
 ADDRESS_SUFFIX = re.compile(r"(?:대로|로|길|동|면|읍|路|街|大道|通り)(?![^\W\d_])")
 _PHRASE_END = re.compile(r"[,;()\[\]]|\s[-–]\s")
 _WORD = re.compile(r"[^\W\d_]+")
+_VISIBLY_SPLIT = re.compile(r"[^\W\d_]+(?:[ .,\-/]+[^\W\d_]+)+")
 TYPO_NAMES = ("typo", "sounds_like")
 
 
@@ -131,8 +132,9 @@ def name_reading(finding: Finding) -> Reason | None:
     as that name as closely as the mark (GABRIEL for a mark GABRIELO)."""
     if not _typo(finding):
         return None
+    own = set(_words(finding.form.text))
     for word in _WORD.findall(finding.matched_text):
-        if len(word) >= 3 and is_name(word):
+        if len(word) >= 3 and word.lower() not in own and is_name(word):
             return Reason("name", 0.0, f'"{finding.matched_text}" is also the name {word.title()}')
     return None
 
@@ -143,8 +145,12 @@ def ordinary_words(finding: Finding) -> Reason | None:
     if finding.form.words != 1 or finding.form.native:
         return None
     parts = _WORD.findall(finding.matched_text)
-    if len(parts) < 2 or not any(len(p) >= 3 and p.lower() in english_words() or p.lower() in FUNCTION_WORDS
-                                 for p in parts):
+    if len(parts) < 2 or not _VISIBLY_SPLIT.fullmatch(finding.matched_text):
+        return None  # (split by a symbol, an entity or an invisible character: a disguise)
+    words = english_words()
+    if not all(len(p) == 1 or p.lower() in words or p.lower() in FUNCTION_WORDS for p in parts):
+        return None
+    if not any(len(p) >= 3 and p.lower() in words or p.lower() in FUNCTION_WORDS for p in parts):
         return None
     return Reason("ordinary_words", 0.0, f'ordinary words "{" ".join(parts).upper()}" join into the mark')
 
@@ -259,10 +265,20 @@ def party(text: Text) -> Reason | None:
     """The reading stands in a name or address: after ``ATTN``, ``CONSIGNEE``,
     ``SHIPPER``, ``DELIVER TO``, ``MADE IN``."""
     m = PARTY.search(text.phrase_before())
-    if m is None:
+    if m is None or _in_handle(text):
         return None
     label = " ".join(m.group(1).split()).upper()
     return Reason("party", 0.0, f'after "{label}": a name or an address')
+
+
+def _in_handle(text: Text) -> bool:
+    """The mark stands inside a web address, e-mail address or shop handle (a token
+    with ``@ . / _``): the seller's own name for the goods, not a person's."""
+    value = text.value
+    left = value.rfind(" ", 0, text.start) + 1
+    right = value.find(" ", text.end)
+    token = value[left:right if right >= 0 else len(value)]
+    return any(c in token for c in "@/_") or "." in token.strip(".")
 
 
 def address(text: Text, finding: Finding) -> Reason | None:

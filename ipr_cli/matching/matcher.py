@@ -252,7 +252,7 @@ class Matcher:
             chapters=scope_chapters(rec.hs_scope),
             importers=frozenset(a.strip().casefold() for a in rec.authorized_importers if a.strip()),
             origins=frozenset(o.strip().upper() for o in rec.authorized_origins if o.strip()),
-            common=is_common(rec.mark),
+            common=is_common(rec.mark) and len(rec.mark.replace("-", " ").split()) == 1,
         )
         self._rules[rec_index] = rules
         return rules

@@ -30,7 +30,7 @@ class Rules(NamedTuple):
     chapters: object                # goods.scope_chapters(): for guessing goods from words
     importers: frozenset[str]       # authorized importers, case-folded
     origins: frozenset[str]         # authorized origins, upper case
-    common: bool                    # the mark is made of dictionary words (index.is_common)
+    common: bool                    # the mark is one dictionary word (index.is_common)
 
 
 class Facts(NamedTuple):
