@@ -305,28 +305,30 @@ def compatibility(text: Text) -> Reason | None:
 def reasons_of(finding: Finding, field_name: str, description: str, mark_common: bool,
                is_mark: Callable[[str], bool]) -> list[Reason]:
     """The evidence reasons of one finding (see the module's docstring), text only."""
+    out = distinctiveness(finding, mark_common)
+    if field_name != "description":
+        return out
+    text = Text(description, finding.start, finding.end)
+    rules = [model_prefix(finding, description)]
+    if any(r.name in ("dictionary_word", "short_alias") for r in out):
+        rules.append(plain_sense(text, is_mark) or unbranded(description))
+    rules += [party(text), address(text, finding), compatibility(text)]
+    weak = bool(out) or finding.form.kind == "first_word" or _typo(finding)
+    for r in rules:
+        if r is not None:
+            # A weak or misspelt reading after ATTN/CONSIGNEE: the name or address wins.
+            out.append(Reason("party_plain", r.points, r.text) if weak and r.name == "party" else r)
+    return out
+
+
+def distinctiveness(finding: Finding, mark_common: bool) -> list[Reason]:
+    """The reasons that make a reading weak, on its own text."""
     out = [r for r in (dictionary_word(finding, mark_common), name_reading(finding), ordinary_words(finding))
            if r is not None]
     if not out and (_typo(finding) or any(r.name == "lookalike" for r in finding.reasons)):
         word = near_word(finding)
         if word is not None:
             out.append(word)
-    if field_name != "description":
-        return out
-    text = Text(description, finding.start, finding.end)
-    prefix = model_prefix(finding, description)
-    if prefix is not None:
-        out.append(prefix)
-    weak = bool(out) or finding.form.kind == "first_word"
-    if any(r.name in ("dictionary_word", "short_alias") for r in out):
-        plain = plain_sense(text, is_mark) or unbranded(description)
-        if plain is not None:
-            out.append(plain)
-    for rule in (party(text), address(text, finding), compatibility(text)):
-        if rule is not None:
-            out.append(rule)
-    if weak or _typo(finding):
-        out = [Reason("party_plain", r.points, r.text) if r.name == "party" else r for r in out]
     return out
 
 
