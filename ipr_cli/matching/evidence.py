@@ -43,7 +43,8 @@ DROP, REVIEW = "drop", "review"
 DECISIVE = frozenset({"brand", "counterfeit_signal", "deny"})
 # Together they lift a weak reading to hit.
 SUPPORT = frozenset({"origin", "unit_value"})
-WEAK = frozenset({"dictionary_word", "short_alias", "name", "ordinary_words", "near_word", "first_word"})
+WEAK = frozenset({"dictionary_word", "short_alias", "name", "ordinary_words", "near_word", "mostly_digits",
+                  "first_word"})
 PLAIN = frozenset({"plain_sense", "unbranded", "address", "model_prefix"})
 
 # Words after a dictionary word that show its plain sense: a colour or shade, a motif,
@@ -148,17 +149,16 @@ def ordinary_words(finding: Finding) -> Reason | None:
     if len(parts) < 2 or not _VISIBLY_SPLIT.fullmatch(finding.matched_text):
         return None  # (split by a symbol, an entity or an invisible character: a disguise)
     words = english_words()
-    if not all(len(p) == 1 or p.lower() in words or p.lower() in FUNCTION_WORDS for p in parts):
-        return None
     if not any(len(p) >= 3 and p.lower() in words or p.lower() in FUNCTION_WORDS for p in parts):
         return None
     return Reason("ordinary_words", 0.0, f'ordinary words "{" ".join(parts).upper()}" join into the mark')
 
 
 def near_word(finding: Finding) -> Reason | None:
-    """A misread or misspelt reading that is an ordinary word, or one typing edit from
-    one (``WOVEN`` for a mark one letter from it): a typing error in a common word is
-    far more likely than a disguised mark."""
+    """A reading spelt otherwise than the mark (misspelt, misread, glued to other letters)
+    that is an ordinary word, or one typing edit from one (``SOVEN``, one letter from
+    WOVEN and from a mark SOVAEN): a typing error in a common word is far more likely
+    than a disguised mark."""
     form = finding.form
     if form.native or form.words != 1:
         return None
@@ -323,13 +323,24 @@ def reasons_of(finding: Finding, field_name: str, description: str, mark_common:
 
 def distinctiveness(finding: Finding, mark_common: bool) -> list[Reason]:
     """The reasons that make a reading weak, on its own text."""
-    out = [r for r in (dictionary_word(finding, mark_common), name_reading(finding), ordinary_words(finding))
+    out = [r for r in (dictionary_word(finding, mark_common), name_reading(finding), ordinary_words(finding),
+                       mostly_digits(finding))
            if r is not None]
-    if not out and (_typo(finding) or any(r.name == "lookalike" for r in finding.reasons)):
+    if not out:
         word = near_word(finding)
         if word is not None:
             out.append(word)
     return out
+
+
+def mostly_digits(finding: Finding) -> Reason | None:
+    """A reading with more digits read as letters than letters (``M 154`` for a mark
+    MISA): a size or a number far more likely than a disguised mark."""
+    text = finding.matched_text
+    digits = sum(c.isdigit() for c in text)
+    if digits <= sum(c.isalpha() for c in text):
+        return None
+    return Reason("mostly_digits", 0.0, f'"{text}" is mostly digits: as likely a number as the mark')
 
 
 def cap(reasons, goods_in_scope: bool) -> str | None:
