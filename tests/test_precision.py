@@ -362,3 +362,14 @@ def test_a_two_letter_mark_that_begins_a_model_number_flags_nothing(matcher):
     assert "R-QX" in flagged(matcher, "QX LCD MONITORS, 24 INCH", "852872")
     # The brand column says it is the mark.
     assert "R-QX" in flagged(matcher, "LCD MONITORS QX-48213", "852872", brand="QX")
+
+
+def test_readings_more_likely_ordinary_text_than_a_mark_are_not_held():
+    m = Matcher([rec("R-LOSA", "LOSA", hs_scope=("61",)), rec("R-PATA", "PATA", hs_scope=("2004",))])
+    # A size and a count read as a mark through digits for letters: mostly digits.
+    h = hit_of(m, "KNITTED T-SHIRTS, SIZE L 054 PCS", "R-LOSA", hs="610910")
+    assert h is None or h.verdict is Verdict.REVIEW
+    # A mark glued to letters that make a misspelt ordinary word (POTATOES).
+    h = hit_of(m, "VEGETABLE PREPARATIONS PATATOES, FROZEN", "R-PATA", hs="200410")
+    assert h is None or h.verdict is Verdict.REVIEW
+    assert hit_of(m, "PATA FROZEN VEGETABLES", "R-PATA", hs="200410").verdict is Verdict.HIT
