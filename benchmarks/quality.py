@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Screen a labelled set with the real `ipr` command line and print the scorer's figures.
 
-usage: python benchmarks/quality.py [SETDIR ...]   (default: both development sets)
+usage: python benchmarks/quality.py [SETDIR ...]   (default: every development set)
 
 Each SETDIR holds recordations.csv, declarations.csv and labels.csv; the scorer is the
-development set's own score.py.  A fresh store is made for every set.
+development set's own score.py (eval-dev's for a set without one; eval-dev-wild's reads
+its own labels and prints each category's share flagged and flagged as hit).  A fresh
+store is made for every set.
 """
 
 from __future__ import annotations
@@ -39,13 +41,16 @@ def screen(setdir: Path, out: Path) -> float:
 
 
 def score(setdir: Path, out: Path) -> str:
-    return subprocess.run(
-        [sys.executable, str(SCORER), str(setdir), str(out)], check=True, capture_output=True, text=True
-    ).stdout
+    own = setdir / "score.py"
+    if own.exists() and "usage: python score.py OUT.json" in own.read_text(encoding="utf-8"):
+        args = [str(own), str(out)]  # a per-category scorer that reads its own labels
+    else:
+        args = [str(SCORER), str(setdir), str(out)]
+    return subprocess.run([sys.executable, *args], check=True, capture_output=True, text=True).stdout
 
 
 def main(argv: list[str]) -> int:
-    sets = [Path(a) for a in argv] or [DATA / "eval-dev", DATA / "eval-dev-hard"]
+    sets = [Path(a) for a in argv] or [DATA / "eval-dev", DATA / "eval-dev-hard", DATA / "eval-dev-wild"]
     for setdir in sets:
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "out.json"

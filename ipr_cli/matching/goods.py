@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from typing import NamedTuple
 from functools import lru_cache
 
 from ..normalize import CACHE_SIZE
@@ -159,3 +160,113 @@ IN_MASS = 0.3
 OUT_MAX_IN = 0.1
 OUT_MIN_TOP = 0.3
 OUT_MIN_TOP_MATERIALS = 0.6
+
+
+# ----------------------------------------------------------------- heading level
+
+# Wording that says the goods are made for, or fit, other goods: what follows it names
+# the goods they fit, not the goods themselves ("CASE FOR <MARK> PHONES").
+COMPAT = re.compile(
+    r"(?<![^\W_])(?:(?:replacement|spare)\s+(?:\w+\s+){0,2}for|compatible\s+(?:with|for)|"
+    r"suitable\s+for|designed\s+for|made\s+for|fits?|fit\s+for|to\s+fit|for\s+use\s+with|works\s+with|"
+    r"for)(?![^\W_])[\s:]*(?:(?:the|all|new|your)\s+)?$"
+    r"|(?:호환|용|用|適用|适用|対応)\s*$",
+    re.IGNORECASE,
+)
+_PHRASE_END = re.compile(r"[,;()\[\]]|\s[-–]\s")
+
+
+class Compat(NamedTuple):
+    """Compatibility wording just before a mark: its words, and where the goods' own words end."""
+
+    wording: str
+    goods_end: int
+
+
+def compat_before(description: str, start: int) -> Compat | None:
+    """The compatibility wording right before ``description[start:]`` (``CASE FOR``,
+    ``COMPATIBLE WITH``, ``FITS``, ``REPLACEMENT … FOR``), in the same phrase; None if none."""
+    before = description[:start]
+    cut = max((m.end() for m in _PHRASE_END.finditer(before)), default=0)
+    phrase = before[cut:]
+    m = COMPAT.search(phrase)
+    if m is None:
+        return None
+    wording = " ".join(m.group().split()).upper()
+    goods_end = cut + m.start()
+    if wording.startswith(("REPLACEMENT", "SPARE")):  # "REPLACEMENT BAND FOR": the band is the goods
+        goods_end = cut + m.start() + m.group().lower().rfind("for")
+    return Compat(wording.rstrip(":").strip(), goods_end)
+
+
+def goods_text(description: str, start: int, end: int) -> str:
+    """The words of a description that say what the goods are, around a mark found at
+    ``start:end``: before compatibility wording only the words before it (``DUST COVER``
+    of ``DUST COVER FOR <MARK> CONSOLE``), else the description less the mark."""
+    compat = compat_before(description, start)
+    if compat is not None:
+        return description[:compat.goods_end]
+    return description[:start] + " " + description[end:]
+
+
+class Named(NamedTuple):
+    """Goods a description names by a noun the HS does not spell out (``goods-nouns.csv``)."""
+
+    noun: str
+    headings: tuple[str, ...]
+    what: str
+
+
+@lru_cache(maxsize=1)
+def noun_table() -> dict[str, Named]:
+    """Accessory and e-commerce goods nouns with the HS headings that hold them."""
+    import csv
+    from importlib import resources
+
+    text = (resources.files("ipr_cli") / "data" / "goods-nouns.csv").read_text(encoding="utf-8-sig")
+    out: dict[str, Named] = {}
+    for row in csv.DictReader(text.splitlines()):
+        noun = (row.get("noun") or "").strip().lower()
+        if noun:
+            out[noun] = Named(noun, tuple(h for h in row["headings"].split("|") if h), row.get("what") or "")
+    return out
+
+
+_TOKEN = re.compile(r"[^\W\d_]")
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def head_goods(text: str) -> Named | None:
+    """The goods the first phrase of ``text`` names by its head noun (its last word), when
+    the noun is one of ``noun_table``; a Hangul, Chinese or kana noun may end a longer word."""
+    segments = [seg for seg in _SEGMENT.split(text) if _TOKEN.search(seg)]
+    if not segments:
+        return None
+    words = [w for w in (t.strip(".,;:!?'\"*#") for t in segments[0].lower().split()) if w.isalpha()]
+    if not words:
+        return None
+    table = noun_table()
+    head = words[-1]
+    found = table.get(head)
+    if found is None and not head.isascii():
+        found = next((n for w, n in table.items() if not w.isascii() and head.endswith(w)), None)
+    return found
+
+
+def heading_name(heading: str) -> str:
+    """A heading's short name in plain words, e.g. ``9113`` → ``watch straps``."""
+    return heading_names().get(heading, f"heading {heading}")
+
+
+@lru_cache(maxsize=1)
+def heading_names() -> dict[str, str]:
+    return {code: _short_name(desc) for code, desc, level in hs.rows() if level == 4}
+
+
+def headings_in_scope(headings: tuple[str, ...], hs_scope: tuple[str, ...]) -> str | None:
+    """The first of ``headings`` a recordation's HS scope covers (in part or whole), or None."""
+    for h in headings:
+        for p in hs_scope:
+            if h.startswith(p) or p.startswith(h):
+                return h
+    return None

@@ -1,4 +1,5 @@
-"""Which strings are ordinary words: the English word list and the HS goods vocabulary.
+"""Which strings are ordinary words: the English word list, the HS goods vocabulary,
+given names and countries.
 
 A mark made of dictionary words (GOLDEN PEAR) needs corroboration before it is
 flagged, and a dictionary word near a mark (PUMPS, CHANNEL) is not a disguise of it.
@@ -93,3 +94,33 @@ def is_compound_word(text: str) -> bool:
         if (len(head) >= 3 and is_word(head) or head == "t" and len(tail) >= 4) and len(tail) >= 3 and is_word(tail):
             return True
     return False
+
+
+@lru_cache(maxsize=1)
+def first_names() -> frozenset[str]:
+    """Given names (US Census 1990 first names, lower-cased; see ``data/README.md``): a
+    misspelt mark that reads as one of them is weak evidence."""
+    rows = csv.reader(_data_text("first-names.csv").splitlines())
+    next(rows, None)
+    return frozenset(r[0] for r in rows if r)
+
+
+@lru_cache(maxsize=1)
+def country_names() -> frozenset[str]:
+    """Every country's name, common name and official name (pycountry), lower-cased."""
+    import pycountry
+
+    out: set[str] = set()
+    for c in pycountry.countries:
+        for attr in ("name", "common_name", "official_name"):
+            value = getattr(c, attr, None)
+            if value:
+                out.add(value.lower())
+    return frozenset(out)
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def is_name(text: str) -> bool:
+    """True when ``text`` (any case) is a given name or a country's name."""
+    t = text.strip().lower()
+    return bool(t) and (t in first_names() or t in country_names())

@@ -4,7 +4,9 @@
 The pipeline: ``spans`` finds the candidate spans of a field value and reads them
 (``reading``) against the forms the index (``index``) proposes, on the text alone,
 cached per span and per field value; here each recordation's best finding on a line
-meets the line's facts (``rules``), and the verdict comes from the points (``scorer``).
+meets the line's facts (``rules``), the score comes from the points (``scorer``), and
+how distinctive the reading is, weighed with what corroborates it (``evidence``),
+decides whether it is a hit, a review or nothing.
 No database, no printing.
 """
 
@@ -14,10 +16,11 @@ import datetime as dt
 from typing import Iterable, NamedTuple
 
 from ..models import DeclarationLine, Hit, Recordation, ScreeningContext, hs_digits
-from ..normalize import CACHE_SIZE
+from ..normalize import CACHE_SIZE, skeleton
+from . import evidence as E
 from . import rules as R
-from .goods import description_words, goods_votes, scope_chapters
-from .index import IndexCache, MarkIndex
+from .goods import description_words, goods_text, goods_votes, head_goods, scope_chapters
+from .index import IndexCache, MarkIndex, is_common
 from .memo import FieldCache, evict_oldest
 from .records import BRAND_ONLY, CLEAN, CONTEXT, Finding, Screening
 from .scorer import REVIEW_THRESHOLD, SIGNAL_SLACK, Tally, verdict_for
@@ -187,8 +190,25 @@ class Matcher:
                        R.deny_listed(self.context.deny, facts, rec)):
             if reason is not None:
                 tally.reasons.append(reason)
+        capped = self._weigh(line, best, rec, rules, hs, tally)
+        if capped == E.DROP:
+            return None
+        force_review = force_review or capped == E.REVIEW
         withheld = R.allowed(self.context.allow, facts, rec, on) is not None
         return Judged(best, rec_index, tally, force_review, withheld)
+
+    def _weigh(self, line: DeclarationLine, best: Best, rec: Recordation, rules: R.Rules, hs: str,
+               tally: Tally) -> str | None:
+        """The evidence model (``evidence``): how distinctive the reading is, its reasons
+        added to ``tally``, weighed with the corroboration already there; what it allows
+        (``evidence.DROP``, ``evidence.REVIEW`` or None)."""
+        finding = best.finding
+        found = E.reasons_of(finding, best.field_name, line.description, rules.common, self._is_mark)
+        if not found and finding.form.kind != "first_word":
+            return None
+        tally.reasons.extend(found)
+        in_scope = bool(hs) or not rec.hs_scope or any(r.name == "goods_in_scope" for r in tally.reasons)
+        return E.cap(tally.reasons, in_scope)
 
     def _corroborated(self, line: DeclarationLine, best: Best, rec: Recordation, rules: R.Rules,
                       hs: str, tally: Tally) -> bool | None:
@@ -200,7 +220,9 @@ class Matcher:
             # Goods inside a stated scope corroborate; an empty scope says nothing.
             return corroborated or bool(rec.hs_scope) or (finding.standalone and not finding.form.common)
         if rec.hs_scope:
-            goods = R.goods_without_code(self._goods_votes(line.description, best), rules.chapters)
+            text = goods_text(line.description or "", finding.start, finding.end) \
+                if best.field_name == "description" else line.description or ""
+            goods = R.goods_without_code(self._goods_votes(text), rules.chapters, head_goods(text), rec.hs_scope)
             if goods is R.OUT_OF_SCOPE:
                 return None
             tally.reasons.append(goods)
@@ -230,16 +252,18 @@ class Matcher:
             chapters=scope_chapters(rec.hs_scope),
             importers=frozenset(a.strip().casefold() for a in rec.authorized_importers if a.strip()),
             origins=frozenset(o.strip().upper() for o in rec.authorized_origins if o.strip()),
+            common=is_common(rec.mark) and len(rec.mark.replace("-", " ").split()) == 1,
         )
         self._rules[rec_index] = rules
         return rules
 
-    def _goods_votes(self, description: str, best: Best):
-        """What the description's words outside the matched span say the goods are
-        (``goods_votes``); remembered, as the findings of many marks share a span."""
-        text = description or ""
-        if best.field_name == "description":
-            text = text[:best.finding.start] + " " + text[best.finding.end:]
+    def _is_mark(self, word: str) -> bool:
+        """True when ``word`` is some recordation's mark or alias as it stands."""
+        return skeleton(word) in self.index.by_key
+
+    def _goods_votes(self, text: str):
+        """What the description's words outside the matched span (``goods.goods_text``)
+        say the goods are (``goods_votes``); remembered, as the findings of many marks share a span."""
         votes = self._votes_cache.get(text)
         if votes is None:
             if len(self._votes_cache) >= VOTES_CACHE_SIZE:

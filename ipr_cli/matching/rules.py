@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from ..models import DeclarationLine, DenyEntry, Recordation, Suppression
-from .goods import chapter_name, verdict_of
+from .goods import Named, chapter_name, heading_name, headings_in_scope, verdict_of
 from .scorer import DENY_BONUS, HIT_THRESHOLD, ORIGIN_BONUS, SIGNAL_BONUS, UNIT_VALUE_BONUS, Reason, text_points
 
 AUTHORIZED = Reason("authorized", 0.0, "")
@@ -30,6 +30,7 @@ class Rules(NamedTuple):
     chapters: object                # goods.scope_chapters(): for guessing goods from words
     importers: frozenset[str]       # authorized importers, case-folded
     origins: frozenset[str]         # authorized origins, upper case
+    common: bool                    # the mark is one dictionary word (index.is_common)
 
 
 class Facts(NamedTuple):
@@ -45,8 +46,17 @@ def facts_of(line: DeclarationLine) -> Facts:
     return Facts(importer.casefold(), line.origin.strip().upper(), importer)
 
 
-def goods_without_code(votes, chapters) -> Reason:
-    """No HS code on the line: what the description's words say of a scoped recordation's goods."""
+def goods_without_code(votes, chapters, head: Named | None = None, hs_scope: tuple[str, ...] = ()) -> Reason:
+    """No HS code on the line: what the description's words say of a scoped recordation's goods.
+
+    ``head``: the goods the description names by its head noun (``goods.head_goods``: a
+    case, a strap, insoles), judged at heading level; else the words' chapter votes."""
+    if head is not None:
+        heading = headings_in_scope(head.headings, hs_scope)
+        if heading is None:
+            return OUT_OF_SCOPE
+        return Reason("goods_in_scope", 0.0,
+                      f'no HS code; "{head.noun.upper()}" names goods of heading {heading} ({heading_name(heading)})')
     verdict, chapter = verdict_of(votes, chapters)
     if verdict == "out":
         return OUT_OF_SCOPE
