@@ -573,18 +573,6 @@ def import_hostile_package(ipr, db, tmp_path, data: bytes) -> int:
 EXCHANGED = {0: 0, 2: 0}
 
 
-@settings(SETTINGS, max_examples=FUZZ or 60)
-@given(data=exchange_packages())
-def test_hostile_exchange_packages_are_imported_whole_or_refused(ipr, receiving, db_path, tmp_path, data):
-    EXCHANGED[import_hostile_package(ipr, db_path, tmp_path, data)] += 1
-
-
-def test_exchange_packages_met_both_outcomes():
-    """Runs after the property test above: hostile content validly signed got in, and some was refused."""
-    if sum(EXCHANGED.values()):
-        assert EXCHANGED[0] and EXCHANGED[2], EXCHANGED
-
-
 def _signed_package(**changes) -> bytes:
     """A package signed with the trusted key, ``raw`` members spliced in as they stand."""
     from ipr_cli import exchange
@@ -622,3 +610,18 @@ def test_hostile_exchange_package_is_refused_with_a_message(ipr, receiving, db_p
     assert result.exit_code == 2, result.stderr
     assert says in result.stderr and "Nothing was imported" in result.stderr, result.stderr
     assert partner_state(db_path) == before
+
+
+@settings(SETTINGS, max_examples=FUZZ or 30)
+@given(data=exchange_packages())
+@example(data=_signed_package(outcomes=[dict(OUTCOME, description="\x1b]52;c;aGk=\x07 NIKE" * 100, mark="N I K E",
+                                             exporter="Shenzhen Huaxing Trading CO., LTD" * 100, quantity="9" * 5000)],
+                              recordations=[dict(PARTNER_RECORDATION, mark="NIKE", aliases="N1KE;NIKEE")]))
+def test_hostile_exchange_packages_are_imported_whole_or_refused(ipr, receiving, db_path, tmp_path, data):
+    EXCHANGED[import_hostile_package(ipr, db_path, tmp_path, data)] += 1
+
+
+def test_exchange_packages_met_both_outcomes():
+    """Runs after the property test above: hostile content validly signed got in, and some was refused."""
+    if sum(EXCHANGED.values()):
+        assert EXCHANGED[0] and EXCHANGED[2], EXCHANGED
