@@ -450,8 +450,8 @@ def exchange_packages(draw) -> bytes:
     for items in (outcomes, recordations):  # duplicated ids
         if items and draw(st.integers(0, 5)) == 0:
             items.append(dict(draw(st.sampled_from(items)), mark=draw(st.sampled_from(["NIKE", "ZORVEX", "ADIDAS"]))))
-    if outcomes and draw(st.integers(0, 30)) == 0:  # many of them
-        outcomes = [dict(outcomes[0], outcome_id=f"FR-{i}") for i in range(draw(st.sampled_from([500, 5000])))]
+    if draw(st.integers(0, 30)) == 0:  # many of them (plain ones: the package stays under a few MB)
+        outcomes = [dict(OUTCOME, outcome_id=f"FR-{i}") for i in range(draw(st.sampled_from([500, 5000])))]
     package = {
         "schema_version": 1,
         "package_id": f"FR-KR-20261203-{draw(st.integers(0, 2 ** 48)):012x}",
