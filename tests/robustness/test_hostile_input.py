@@ -625,3 +625,18 @@ def test_exchange_packages_met_both_outcomes():
     """Runs after the property test above: hostile content validly signed got in, and some was refused."""
     if sum(EXCHANGED.values()):
         assert EXCHANGED[0] and EXCHANGED[2], EXCHANGED
+
+
+def test_an_oversized_exchange_package_is_refused_before_it_is_read(ipr, receiving, db_path, tmp_path):
+    """A package is read whole: one past 100 MiB is refused (exit 2) naming its size and
+    the limit, nothing stored.  (Before, any size was read and parsed whole, at about ten
+    bytes of memory a byte: 295 MiB for 29 MB; the long run once made a 550 MB package.)"""
+    path = tmp_path / "huge.json"
+    with open(path, "wb") as f:  # sparse: no disk used
+        f.truncate(100 * 1024 * 1024 + 1)
+    before = partner_state(db_path)
+    result = ipr("exchange", "import", path)
+    assert result.exit_code == 2, result.stderr
+    assert "100.0 MiB; a package may be at most 100 MiB" in result.stderr, result.stderr
+    assert "Nothing was imported" in result.stderr and "--since" in result.stderr
+    assert partner_state(db_path) == before
