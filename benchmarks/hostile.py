@@ -81,11 +81,19 @@ def main(argv: list[str]) -> int:
 
     # ipr's memoising caches of texts (not its loaders of word lists and tables, which
     # hold the same whatever the input), emptied before each command as in a new process.
-    caches = [f for name, module in list(sys.modules.items()) if name.startswith("ipr_cli")
-              for f in vars(module).values() if callable(getattr(f, "cache_clear", None))
-              and (f.cache_info().maxsize or 1 << 30) > 64]
+    # (Looked for again whenever a module was imported: most of ipr is imported lazily.)
+    caches: list = []
+    modules_seen = [0]
+
+    def find_caches() -> None:
+        if len(sys.modules) != modules_seen[0]:
+            modules_seen[0] = len(sys.modules)
+            caches[:] = [f for name, module in list(sys.modules.items()) if name.startswith("ipr_cli")
+                         for f in vars(module).values() if callable(getattr(f, "cache_clear", None))
+                         and hasattr(f, "cache_info") and (f.cache_info().maxsize or 1 << 30) > 64]
 
     def ipr(*a: object):
+        find_caches()
         for f in caches:
             f.cache_clear()
         return runner.invoke(command, [str(x) for x in a], catch_exceptions=True)
