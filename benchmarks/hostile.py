@@ -5,12 +5,18 @@
 usage: python benchmarks/hostile.py [--inputs 100000] [--minutes 80] [--long-lines 40]
 
 Inputs are drawn from the strategies of ``tests/robustness/test_hostile_input.py`` (the
-suite runs a fixed sample of each): six in ten are declaration files given to
+suite runs a fixed sample of each): five in ten are declaration files given to
 ``ipr check`` (any bytes; CSV, JSON and XLSX shapes; numbers out of range; long
 look-alike descriptions), two in ten recordation files given to ``ipr recordation
-import`` (and ``--dry-run``), two in ten well-formed recordation files of hostile values
-(over-long marks, thousands of aliases, prices of 1e27).  Exchange packages are not
-covered: ``ipr exchange`` does not exist yet.
+import`` (and ``--dry-run``), one in ten well-formed recordation files of hostile values
+(over-long marks, thousands of aliases, prices of 1e27), two in ten exchange packages
+given to ``ipr exchange import`` (valid packages of hostile content, most validly signed
+with a partner key made in this run and trusted by the receiving store, some signed
+with another key or not at all, some cut, bit-flipped or with raw JSON spliced in:
+4,301-digit numbers, 100,000-deep nesting, lone surrogates).  A package imported (exit 0)
+is followed by a check meeting what it holds (``--with-partner-recordations``); a package
+refused (exit 2) must leave the partner tables, the packages and the audit trail as they
+were.  The receiving store starts again from a copy every 200 packages.
 
 Every input must end in exit 0 or 2 with no traceback (never 4, "a bug").  Measured and
 printed: inputs tried, failures, peak RSS of this process (every command runs inside
@@ -32,6 +38,7 @@ import datetime as dt
 import os
 import random
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -74,11 +81,19 @@ def main(argv: list[str]) -> int:
 
     # ipr's memoising caches of texts (not its loaders of word lists and tables, which
     # hold the same whatever the input), emptied before each command as in a new process.
-    caches = [f for name, module in list(sys.modules.items()) if name.startswith("ipr_cli")
-              for f in vars(module).values() if callable(getattr(f, "cache_clear", None))
-              and (f.cache_info().maxsize or 1 << 30) > 64]
+    # (Looked for again whenever a module was imported: most of ipr is imported lazily.)
+    caches: list = []
+    modules_seen = [0]
+
+    def find_caches() -> None:
+        if len(sys.modules) != modules_seen[0]:
+            modules_seen[0] = len(sys.modules)
+            caches[:] = [f for name, module in list(sys.modules.items()) if name.startswith("ipr_cli")
+                         for f in vars(module).values() if callable(getattr(f, "cache_clear", None))
+                         and hasattr(f, "cache_info") and (f.cache_info().maxsize or 1 << 30) > 64]
 
     def ipr(*a: object):
+        find_caches()
         for f in caches:
             f.cache_clear()
         return runner.invoke(command, [str(x) for x in a], catch_exceptions=True)
@@ -101,15 +116,15 @@ def main(argv: list[str]) -> int:
 
     assert ipr("recordation", "import", ROOT / "fixtures" / "recordations.csv").exit_code == 0
     imports_db = work / "imports.db"
-    counts = {"declaration files": 0, "recordation files": 0, "recordation rows": 0}
-    exits: dict[int, int] = {}
+    counts = {"declaration files": 0, "recordation files": 0, "recordation rows": 0, "exchange packages": 0}
+    exits: dict[str, dict[int, int]] = {k: {} for k in [*counts, "checks after an import"]}
     failures: list[str] = []
     deadline = time.monotonic() + args.minutes * 60
     started = time.monotonic()
-    worst_input = [0.0, ""]
+    worst_input = [0.0, ""]  # CPU seconds of one whole command, what
 
-    def outcome(result, what: str, path: Path, spent: float) -> None:
-        exits[result.exit_code] = exits.get(result.exit_code, 0) + 1
+    def outcome(result, what: str, path: Path, spent: float, kind: str, extra: str = "") -> None:
+        exits[kind][result.exit_code] = exits[kind].get(result.exit_code, 0) + 1
         text = (result.stderr if hasattr(result, "stderr") else "") + (result.output or "")
         # (Exit 4 is "Internal error"; the words alone may be data echoed in a message:
         # Hypothesis draws strings from the source it runs, and once drew "Internal error".)
@@ -117,9 +132,11 @@ def main(argv: list[str]) -> int:
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             bad = True
             text += f"\n{type(result.exception).__name__}: {result.exception}"
+        if extra:
+            bad, text = True, text + "\n" + extra
         if bad and len(failures) < 50:
             keep = work / f"failure-{len(failures)}{path.suffix}"
-            path.rename(keep)
+            path.replace(keep)
             failures.append(f"{what}: exit {result.exit_code} ({keep}): {text.strip()[-400:]}")
         elif bad:
             failures.append(what)
@@ -141,7 +158,7 @@ def main(argv: list[str]) -> int:
 
     files = work / "files"
     files.mkdir()
-    share = {"declaration files": 6, "recordation files": 2, "recordation rows": 2}
+    share = {"declaration files": 5, "recordation files": 2, "recordation rows": 1, "exchange packages": 2}
     quota = {k: args.inputs * v // 10 for k, v in share.items()}
     quota["declaration files"] += args.inputs - sum(quota.values())
 
@@ -152,9 +169,9 @@ def main(argv: list[str]) -> int:
         counts["declaration files"] += 1
         path = files / name
         path.write_bytes(data)
-        t = time.perf_counter()
+        t = time.process_time()
         result = ipr("check", path, "--format", fmt, "--no-save", "--workers", "1")
-        outcome(result, f"check {name} ({len(data):,} bytes)", path, time.perf_counter() - t)
+        outcome(result, f"check {name} ({len(data):,} bytes)", path, time.process_time() - t, "declaration files")
         tick()
 
     @run_settings(quota["recordation files"])
@@ -164,9 +181,9 @@ def main(argv: list[str]) -> int:
         counts["recordation files"] += 1
         path = files / name
         path.write_bytes(data)
-        t = time.perf_counter()
+        t = time.process_time()
         result = ipr("--db", imports_db, "recordation", "import", path, *(["--dry-run"] if dry else []))
-        outcome(result, f"import {name} ({len(data):,} bytes)", path, time.perf_counter() - t)
+        outcome(result, f"import {name} ({len(data):,} bytes)", path, time.process_time() - t, "recordation files")
         tick()
 
     @run_settings(quota["recordation rows"])
@@ -175,15 +192,52 @@ def main(argv: list[str]) -> int:
         counts["recordation rows"] += 1
         path = files / "rows.csv"
         H.recordation_csv(path, rows)
-        t = time.perf_counter()
+        t = time.process_time()
         result = ipr("--db", imports_db, "recordation", "import", path)
-        outcome(result, "import rows.csv", path, time.perf_counter() - t)
+        outcome(result, "import rows.csv", path, time.process_time() - t, "recordation rows")
+        tick()
+
+    # The receiving store (KR): recordations, its own key, and the partner's key made in this run trusted.
+    exchange_db, exchange_template = work / "exchange.db", work / "exchange-template.db"
+    assert ipr("--db", exchange_template, "recordation", "import", ROOT / "fixtures" / "recordations.csv").exit_code == 0
+    assert ipr("--db", exchange_template, "exchange", "keygen", "--admin", H.EXCHANGE_RECEIVER,
+               "--output", work / "KR.pub").exit_code == 0
+    H.write_exchange_public_key(work / "FR.pub")
+    assert ipr("--db", exchange_template, "exchange", "trust", H.EXCHANGE_SENDER, work / "FR.pub").exit_code == 0
+
+    @run_settings(quota["exchange packages"])
+    @given(data=H.exchange_packages())
+    def exchange_packages(data):
+        n = counts["exchange packages"]
+        counts["exchange packages"] += 1
+        if n % 200 == 0:  # a fresh receiving store now and then: the partner tables stay small to compare
+            for suffix in ("-wal", "-shm"):
+                Path(str(exchange_db) + suffix).unlink(missing_ok=True)
+            shutil.copyfile(exchange_template, exchange_db)
+        path = files / "package.json"
+        path.write_bytes(data)
+        before = H.partner_state(exchange_db)
+        t = time.process_time()
+        result = ipr("--db", exchange_db, "exchange", "import", path)
+        spent = time.process_time() - t
+        extra = ""
+        if result.exit_code == 2 and H.partner_state(exchange_db) != before:
+            extra = "refused, but the partner tables, packages or audit trail changed"
+        outcome(result, f"exchange import ({len(data):,} bytes)", path, spent, "exchange packages", extra)
+        if result.exit_code == 0 and not extra:  # what was imported, met by a check
+            decl = files / "after.csv"
+            decl.write_text(H.declaration_after(data), encoding="utf-8", errors="surrogatepass")
+            t = time.process_time()
+            result = ipr("--db", exchange_db, "check", decl, "--with-partner-recordations", "--no-save",
+                         "--format", "json", "--workers", "1")
+            outcome(result, "check after an exchange import", path if path.exists() else decl,
+                    time.process_time() - t, "checks after an import")
         tick()
 
     print(f"Hostile inputs: up to {args.inputs:,} in {args.minutes:g} minutes (work dir {work})", file=sys.stderr)
     rnd_rounds = random.Random(args.seed)
     runs = {"declaration files": declarations, "recordation files": recordation_files,
-            "recordation rows": recordation_rows}
+            "recordation rows": recordation_rows, "exchange packages": exchange_packages}
     try:
         while True:  # rounds of each kind in turn, in proportion, so that a stop early leaves a fair mix
             behind = [k for k in runs if counts[k] < quota[k]]
@@ -232,14 +286,15 @@ def main(argv: list[str]) -> int:
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     total = sum(counts.values())
     print(f"hostile inputs tried: {total:,} ({', '.join(f'{v:,} {k}' for k, v in counts.items())}) "
-          f"in {elapsed / 60:.1f} min; exchange packages: not covered (no `ipr exchange` yet)")
-    print("exit codes: " + ", ".join(f"{k}: {v:,}" for k, v in sorted(exits.items())))
+          f"in {elapsed / 60:.1f} min, every command in this process through Click's runner")
+    for kind, codes in exits.items():
+        print(f"exit codes, {kind}: " + (", ".join(f"{k}: {v:,}" for k, v in sorted(codes.items())) or "none"))
     print(f"failures (exit other than 0/2, or a traceback): {len(failures)}")
     for f in failures[:20]:
         print("  " + f)
     print(f"worst time per line (one matcher call, CPU): {worst_line[0]:.3f} s ({worst_line[1]}; "
           f"{worst_line[2]:.3f} s wall on this machine)")
-    print(f"worst whole input: {worst_input[0]:.3f} s ({worst_input[1]})")
+    print(f"worst whole command (CPU): {worst_input[0]:.3f} s ({worst_input[1]})")
     if args.long_lines:
         print(f"worst line of look-alike tokens against 10,000 marks ({args.long_lines} lines up to 1 MB, read and "
               f"screened, CPU): {long_worst[0]:.3f} s (a {long_worst[1]:,}-character line)")

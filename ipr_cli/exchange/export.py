@@ -14,7 +14,8 @@ from .. import __version__
 from ..errors import NotFoundError, UsageError
 from ..store import Store, current_user, now
 from .keys import _partner_secret, identity, signed
-from .package import SCHEMA_VERSION, TEXT_MAX, _CURRENCY, _decimal_text, admin_code, pseudonym, schema_problems
+from .package import (PACKAGE_MAX_BYTES, SCHEMA_VERSION, TEXT_MAX, _CURRENCY, _decimal_text, admin_code, pseudonym,
+                      schema_problems, too_large)
 
 
 # ----------------------------------------------------------------------------- export
@@ -131,6 +132,9 @@ def export_package(store: Store, to: str, output: str, *, since: dt.date | None 
         if problems:  # a bug in this module, not the user's doing: refuse to send it
             raise RuntimeError("the package breaks its own schema: " + "; ".join(problems))
         data += b"\n"
+        if len(data) > PACKAGE_MAX_BYTES:  # no partner could import it
+            raise UsageError(f"The package would be {too_large(len(data))}. Nothing was exported.",
+                             hint="Export it in parts with --since DATE.")
         store.conn.execute(
             "INSERT INTO exchange_packages (package_id, direction, partner, created, at, user, since, outcomes,"
             " recordations, sha256, file) VALUES (?, 'sent', ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -15,7 +15,7 @@ from ..models import RECORDATION_FIELDS
 from ..normalize import plain
 from ..store import Store, current_user, now
 from .keys import _ed25519, identity
-from .package import OUTCOME_FIELDS, _joined, _members, schema_problems
+from .package import OUTCOME_FIELDS, PACKAGE_MAX_BYTES, _joined, _members, schema_problems, too_large
 
 
 @dataclasses.dataclass
@@ -29,9 +29,14 @@ class ImportResult:
 
 def read_package(path: str) -> tuple[dict, bytes]:
     try:
-        data = Path(path).read_bytes()
+        with open(path, "rb") as f:
+            data = f.read(PACKAGE_MAX_BYTES + 1)
     except OSError as exc:
         raise InputError(f"Cannot read the package {path}: {exc.strerror or exc}.") from exc
+    if len(data) > PACKAGE_MAX_BYTES:
+        size = max(len(data), os.stat(path).st_size)
+        raise InputError(f"Package {path} is {too_large(size)}. Nothing was imported.",
+                         hint="Ask the sender to export it in parts (`ipr exchange export --since DATE`).")
     try:
         package = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
@@ -41,6 +46,12 @@ def read_package(path: str) -> tuple[dict, bytes]:
             f"Package {path} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
             "it was damaged or changed after it was signed. Nothing was imported."
         ) from None
+    except RecursionError:
+        raise InputError(f"Package {path} has JSON nested too deeply to read; no ipr writes that. "
+                         "Nothing was imported.") from None
+    except ValueError:  # (an integer of more digits than Python converts: sys.get_int_max_str_digits())
+        raise InputError(f"Package {path} holds a number too long to read; no ipr writes that. "
+                         "Nothing was imported.") from None
     if not isinstance(package, dict):
         raise InputError(f"Package {path} is not a JSON object. Nothing was imported.")
     return package, data
@@ -55,8 +66,18 @@ def verify(store: Store, package: dict, data: bytes, path: str) -> None:
             f"Package {path} does not follow the exchange schema: " + "; ".join(problems) + ". Nothing was imported.",
             hint="`ipr exchange schema` prints the schema.",
         )
-    members = _members(package)
-    if data.rstrip(b"\n") != _joined(members) or len(data) - len(data.rstrip(b"\n")) > 1:
+    try:
+        members = _members(package)
+        joined = _joined(members)
+    except UnicodeEncodeError:
+        raise InputError(
+            f"Package {path} holds text that is not Unicode (an escaped lone surrogate such as \\ud800); "
+            "no ipr writes that. Nothing was imported."
+        ) from None
+    except (RecursionError, ValueError):
+        raise InputError(f"Package {path} has JSON nested too deeply to read; no ipr writes that. "
+                         "Nothing was imported.") from None
+    if data.rstrip(b"\n") != joined or len(data) - len(data.rstrip(b"\n")) > 1:
         raise InputError(
             f"Package {path} is not in the canonical form it was signed in: it was changed after it was signed. "
             "Nothing was imported.",
@@ -97,13 +118,20 @@ def _check_recordations(package: dict, path: str) -> None:
     from ..recordations import parse
 
     problems = []
+    # An id given twice would be counted twice and audited as two additions.
+    for member, field in (("outcomes", "outcome_id"), ("recordations", "recordation_id")):
+        first: dict[str, int] = {}
+        for i, item in enumerate(package[member]):
+            at = first.setdefault(item[field], i)
+            if at != i:
+                problems.append(f"{member}[{i}].{field} {item[field]!r} already given in {member}[{at}]")
     for i, record in enumerate(package["recordations"]):
         _, bad = parse({k: record.get(k, "") for k in RECORDATION_FIELDS})
         for field, why in bad:
             problems.append(f"recordations[{i}] ({record.get('recordation_id')}) {field}: {why}")
     if problems:
         raise InputError(
-            f"Package {path} holds recordations that break the recordation rules: "
+            f"Package {path} holds outcomes or recordations that break the rules: "
             + "; ".join(problems[:10]) + (f" (and {len(problems) - 10} more)" if len(problems) > 10 else "")
             + ". Nothing was imported."
         )

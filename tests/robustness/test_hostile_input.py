@@ -7,6 +7,7 @@ from (a long run, outside CI); the suite runs a fixed sample of each."""
 
 from __future__ import annotations
 
+import base64
 import codecs
 import csv
 import io
@@ -312,3 +313,330 @@ def test_both_outcomes_were_exercised():
     """Runs after the property test above (file order): it met both outcomes."""
     if OUTCOMES["imported"] + OUTCOMES["refused"]:
         assert OUTCOMES["imported"] and OUTCOMES["refused"], OUTCOMES
+
+
+# ----------------------------------------------------------------------------- exchange packages
+#
+# A package comes from another administration: partners are trusted, their software and
+# their channel need not be.  The trusted key (FR's) is made inside the run, so hostile
+# content can be validly signed, which is the case that reaches the store: the signature
+# only says who sent it.  Expected: exit 0 (imported, or already imported) or exit 2
+# (refused) with the partner tables exactly as before; a check afterwards never crashes.
+
+EXCHANGE_SENDER, EXCHANGE_RECEIVER = "FR", "KR"
+_EXCHANGE_KEYS: dict[str, bytes] = {}
+
+
+def exchange_key(who: str = "trusted") -> bytes:
+    """A raw Ed25519 private key made in this run: ``trusted`` (the sender's, which the
+    receiving store trusts) or ``untrusted`` (another one)."""
+    if who not in _EXCHANGE_KEYS:
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import ed25519
+
+        _EXCHANGE_KEYS[who] = ed25519.Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
+    return _EXCHANGE_KEYS[who]
+
+
+def write_exchange_public_key(path) -> None:
+    """The trusted key's public half, as ``ipr exchange trust`` reads it."""
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    from ipr_cli.exchange.keys import _public_pem
+
+    key = ed25519.Ed25519PrivateKey.from_private_bytes(exchange_key())
+    path.write_bytes(_public_pem(key.public_key().public_bytes_raw()))
+
+
+PSEUDO = "anon-0123456789abcdef0123"
+OUTCOME = {"outcome_id": "FR-1", "date": "2026-11-12", "declaration_date": "2026-11-10", "office": "FR-CDG",
+           "hs_code": "640411", "description": "NIKE AIR MAX 90 REPLICA SNEAKERS", "quantity": "100",
+           "value": "800.00", "currency": "EUR", "origin": "CN", "importer": PSEUDO,
+           "exporter": "Shenzhen Huaxing Trading CO., LTD", "transport_document": "MEDU123", "container": "MSCU1234567",
+           "port_of_loading": "CNSZX", "mark": "NIKE", "recordation_id": "FR-TM-1", "holder": "Nike Innovate C.V.",
+           "decision": "hold"}
+PARTNER_RECORDATION = dict(VALID, recordation_id="FR-TM-1", authorized_importers=PSEUDO)
+# Any JSON value, of any type, some huge or deeply nested.
+JSON_ANY = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True, allow_infinity=True), VALUE),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(TEXT, inner, max_size=3)),
+    max_leaves=8,
+)
+NESTED = st.integers(1, 600).map(lambda n: json.loads("[" * n + "]" * n))  # deep, but readable by json
+ENORMOUS = st.sampled_from([5_000, 70_000, 1_100_000]).map(lambda n: "W" * n)
+HOSTILE_JSON = st.one_of(JSON_ANY, NESTED, ENORMOUS, st.integers(380, 4100).map(lambda n: "Z" * n))
+# Raw JSON text spliced in as it stands: what json.dumps would never write.
+RAW_FRAGMENT = st.one_of(
+    st.sampled_from([b"NaN", b"-Infinity", b"1e999", b"-1e-999", b'"\\ud800"', b'"\\udfff\\ud800x"', b'"\\u0000"',
+                     b"9" * 4301, b"-" + b"1" * 5000, b"[" * 100_000 + b"]" * 100_000, b'{"a":' * 3000 + b"1" + b"}" * 3000,
+                     b'"' + b"\\u0041" * 30_000 + b'"', b'{"x":1,"x":2}', b"\"\xff\xfe\"", b"0.1e-99999", b"[]"]),
+    st.integers(1, 5000).map(lambda n: b"[" * n + b"]" * n),
+)
+
+
+# Values the schema accepts, hostile all the same: what a validly signed package may hold.
+_FREE = st.one_of(TEXT, LONG.map(lambda t: t[:4000]), st.integers(0, 4000).map(lambda n: "\u202e" * n))
+_DIGITS = st.sampled_from(["9" * 5000, "-0", "0.0000000000001", "-" + "9" * 400, "1" + "0" * 30, "", "00"])
+SCHEMA_HOSTILE = {
+    "outcome_id": st.one_of(TEXT.filter(bool).map(lambda t: t[:200]), st.just("X" * 200)),
+    "date": st.sampled_from(["9999-99-99", "0000-00-00", "2026-02-30", "1900-01-01"]),
+    "quantity": _DIGITS, "value": _DIGITS, "currency": st.sampled_from(["", "ZZZ", "EUR", "XXX"]),
+    "origin": TEXT.map(lambda t: t[:10]), "importer": st.sampled_from(["", PSEUDO]),
+    "mark": st.one_of(TEXT.filter(bool).map(lambda t: t[:400]), st.just("Z" * 400), st.just("N I K E " * 50)),
+    "recordation_id": TEXT.filter(bool).map(lambda t: t[:200]),
+    "decision": st.sampled_from(["hold", "seized", "release", "false-positive"]),
+    "valid_until": st.sampled_from(["9999-12-31", "0000-00-00", "2026-02-30", "2000-01-01"]),
+    "status": st.sampled_from(["active", "suspended", "expired"]),
+    "authorized_importers": st.sampled_from(["", PSEUDO, ";".join([PSEUDO] * 2000)]),
+    "aliases": st.one_of(VALUE, ENORMOUS, st.integers(0, 3000).map(lambda n: ";".join(f"A{i}" for i in range(n)))),
+}
+
+
+@st.composite
+def _hostile_record(draw, base: dict, fields: list[str]) -> dict:
+    record = dict(base)
+    if draw(st.integers(0, 2)):
+        return record
+    for name in draw(st.lists(st.sampled_from(fields), min_size=1, max_size=4, unique=True)):
+        choice = draw(st.integers(0, 9))
+        if choice == 0:
+            record.pop(name, None)
+        elif choice == 1:
+            record[name] = draw(HOSTILE_JSON)
+        elif choice == 2:
+            record[name] = draw(HOSTILE_FIELD.get(name, VALUE))
+        else:
+            record[name] = draw(SCHEMA_HOSTILE.get(name, _FREE))
+    if draw(st.integers(0, 4)) == 0:
+        record[draw(TEXT)] = draw(HOSTILE_JSON)  # unknown field
+    return record
+
+
+def _member(value) -> bytes:
+    """``value`` in canonical JSON, or as a hostile sender would write it when it has none
+    (a lone surrogate escaped as ``\\ud800``)."""
+    from ipr_cli import exchange
+
+    try:
+        return exchange.canonical(value)
+    except (ValueError, RecursionError):
+        try:
+            return json.dumps(value, sort_keys=True, separators=(",", ":")).encode("ascii")
+        except (ValueError, RecursionError):
+            return b"null"
+
+
+def _join(members: dict) -> bytes:
+    """The object of ``members`` (each already JSON), keys sorted as ipr sorts them."""
+    return b"{" + b",".join(_member(k) + b":" + members[k] for k in sorted(members)) + b"}"
+
+
+@st.composite
+def exchange_packages(draw) -> bytes:
+    """The bytes of a package file: a valid package of hostile content, signed with the
+    trusted key or not, then perhaps damaged (cut, bits flipped, raw JSON spliced in)."""
+    from ipr_cli import exchange
+    from ipr_cli.exchange import keys
+
+    outcomes = []
+    for i in range(draw(st.integers(0, 4))):
+        o = draw(_hostile_record(dict(OUTCOME, outcome_id=f"FR-{i}"), list(OUTCOME)))
+        outcomes.append(o)
+    recordations = []
+    for i in range(draw(st.integers(0, 3))):
+        r = draw(_hostile_record(dict(PARTNER_RECORDATION, recordation_id=f"FR-TM-{i}"), list(RECORDATION_FIELDS)))
+        recordations.append(r)
+    for items in (outcomes, recordations):  # duplicated ids
+        if items and draw(st.integers(0, 5)) == 0:
+            items.append(dict(draw(st.sampled_from(items)), mark=draw(st.sampled_from(["NIKE", "ZORVEX", "ADIDAS"]))))
+    if draw(st.integers(0, 30)) == 0:  # many of them (plain ones: the package stays under a few MB)
+        outcomes = [dict(OUTCOME, outcome_id=f"FR-{i}") for i in range(draw(st.sampled_from([500, 5000])))]
+    package = {
+        "schema_version": 1,
+        "package_id": f"FR-KR-20261203-{draw(st.integers(0, 2 ** 48)):012x}",
+        "from": EXCHANGE_SENDER, "to": EXCHANGE_RECEIVER, "created": "2026-12-03T10:00:00.000000+00:00",
+        "since": draw(st.sampled_from([None, "2026-11-01"])), "ipr_version": "0.9.0",
+        "outcomes": outcomes, "recordations": recordations,
+    }
+    for name in draw(st.lists(st.sampled_from([*package, "signature"]), max_size=2, unique=True)
+                     if draw(st.integers(0, 3)) == 0 else st.just([])):
+        if draw(st.booleans()):
+            package.pop(name, None)
+        else:
+            package[name] = draw(st.one_of(HOSTILE_JSON, st.sampled_from(
+                ["XX", "kr", "FR", "KR", "2026-02-30", "2026-12-03T25:61:00Z", "", "a" * 200])))
+    if draw(st.integers(0, 4)) == 0:
+        package[draw(TEXT)] = draw(HOSTILE_JSON)  # unknown top-level member
+    signing = draw(st.sampled_from(["trusted"] * 6 + ["untrusted", "garbage", "stale", "none", "raw"]))
+    members = {k: _member(v) for k, v in package.items() if k != "signature"}
+    if signing == "raw":  # raw JSON in an unknown member, validly signed all the same
+        members["zz-raw"] = draw(RAW_FRAGMENT)
+    key = keys._ed25519().Ed25519PrivateKey.from_private_bytes(
+        exchange_key("untrusted" if signing == "untrusted" else "trusted"))
+    signature = {"algorithm": "Ed25519", "key_id": exchange.key_id(key.public_key().public_bytes_raw()),
+                 "value": base64.b64encode(key.sign(_join(members))).decode()}
+    if signing == "garbage":
+        signature["value"] = base64.b64encode(draw(st.binary(min_size=64, max_size=64))).decode()
+    elif signing == "stale" and members:  # signed, then one member changed
+        name = draw(st.sampled_from(sorted(members)))
+        members[name] = exchange.canonical(draw(HOSTILE_JSON)) if draw(st.booleans()) else members[name] + b" "
+    if "signature" in package:
+        signature = package["signature"]  # a hostile value drawn above
+    if signing != "none":
+        members["signature"] = _member(signature)
+    data = _join(members)
+    if draw(st.integers(0, 9)) == 0:  # not in canonical form
+        try:
+            data = json.dumps(json.loads(data), indent=draw(st.sampled_from([None, 1])),
+                              ensure_ascii=draw(st.booleans())).encode("utf-8", "surrogatepass")
+        except (ValueError, RecursionError):
+            pass
+    data += draw(st.sampled_from([b"\n"] * 6 + [b"", b"\n\n", b"\r\n", b" "]))
+    damage = draw(st.sampled_from(["none"] * 12 + ["cut", "flip", "splice", "encoding"]))
+    if damage == "cut" and data:
+        data = data[: draw(st.integers(0, len(data) - 1))]
+    elif damage == "flip" and data:
+        flipped = bytearray(data)
+        for _ in range(draw(st.integers(1, 8))):
+            flipped[draw(st.integers(0, len(data) - 1))] ^= 1 << draw(st.integers(0, 7))
+        data = bytes(flipped)
+    elif damage == "splice":
+        at = draw(st.integers(0, len(data)))
+        data = data[:at] + draw(RAW_FRAGMENT) + data[at:]
+    elif damage == "encoding":  # another encoding, or a byte-order mark
+        text = data.decode("utf-8", "replace")
+        data = codecs.BOM_UTF8 + data if draw(st.booleans()) else text.encode(
+            draw(st.sampled_from(["utf-16", "latin-1", "utf-32"])), "replace")
+    return data
+
+
+def partner_state(db) -> tuple:
+    """What an exchange import may change: the partner tables, the packages, the audit trail."""
+    import sqlite3
+
+    if not os.path.exists(db):
+        return ()
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return tuple(tuple(conn.execute(f"SELECT * FROM {table} ORDER BY rowid"))
+                     for table in ("exchange_partners", "exchange_packages", "partner_outcomes",
+                                   "partner_recordations", "audit"))
+    finally:
+        conn.close()
+
+
+def declaration_after(package: bytes) -> str:
+    """A declaration line meeting the package's first outcome (its mark, exporter, container
+    and port): a check then applies what was imported."""
+    try:
+        first = (json.loads(package).get("outcomes") or [{}])[0]
+    except (ValueError, RecursionError, AttributeError, TypeError, IndexError, KeyError):
+        first = {}
+    first = first if isinstance(first, dict) else {}
+    cell = {k: v if isinstance(v, str) else "" for k, v in first.items()}
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(["declaration_id", "description", "hs_code", "origin", "exporter", "container", "port_of_loading"])
+    w.writerow(["D1", f"{cell.get('mark') or 'NIKE'} AIR SNEAKERS", "640411", cell.get("origin", "CN"),
+                cell.get("exporter", ""), cell.get("container", ""), cell.get("port_of_loading", "")])
+    return out.getvalue()
+
+
+@pytest.fixture
+def receiving(ipr, tmp_path):
+    """KR's store: its recordations, its own key, and FR's key (made in this run) trusted."""
+    assert ipr("recordation", "import", FIXTURES / "recordations.csv").exit_code == 0
+    assert ipr("exchange", "keygen", "--admin", EXCHANGE_RECEIVER, "--output", tmp_path / "KR.pub").exit_code == 0
+    write_exchange_public_key(tmp_path / "FR.pub")
+    assert ipr("exchange", "trust", EXCHANGE_SENDER, tmp_path / "FR.pub").exit_code == 0
+
+
+def import_hostile_package(ipr, db, tmp_path, data: bytes) -> int:
+    """Import ``data`` as a package: exit 2 leaves the partner tables as they were; exit 0
+    imported it (or had before), and a check meeting what it holds does not crash."""
+    path = tmp_path / "package.json"
+    path.write_bytes(data)
+    before = partner_state(db)
+    result = ipr("exchange", "import", path)
+    assert_no_crash(result)
+    if result.exit_code == 2:
+        assert partner_state(db) == before, result.stderr
+        return 2
+    assert "mported" in result.stderr, result.stderr
+    decl = tmp_path / "after.csv"
+    decl.write_text(declaration_after(data), encoding="utf-8", errors="surrogatepass")
+    assert_no_crash(ipr("check", decl, "--with-partner-recordations", "--no-save", "--format", "json"))
+    return 0
+
+
+EXCHANGED = {0: 0, 2: 0}
+
+
+def _signed_package(**changes) -> bytes:
+    """A package signed with the trusted key, ``raw`` members spliced in as they stand."""
+    from ipr_cli import exchange
+    from ipr_cli.exchange import keys
+
+    raw = changes.pop("raw", {})
+    package = {"schema_version": 1, "package_id": "FR-KR-20261203-000000000001", "from": EXCHANGE_SENDER,
+               "to": EXCHANGE_RECEIVER, "created": "2026-12-03T10:00:00+00:00", "since": None,
+               "ipr_version": "0.9.0", "outcomes": [dict(OUTCOME)], "recordations": [], **changes}
+    members = {k: _member(v) for k, v in package.items()} | raw
+    key = keys._ed25519().Ed25519PrivateKey.from_private_bytes(exchange_key())
+    members["signature"] = exchange.canonical({
+        "algorithm": "Ed25519", "key_id": exchange.key_id(key.public_key().public_bytes_raw()),
+        "value": base64.b64encode(key.sign(_join(members))).decode()})
+    return _join(members) + b"\n"
+
+
+@pytest.mark.parametrize("data, says", [
+    # Found by the exchange strategies above; each was exit 4 ("a bug") or a wrong count.
+    (_signed_package(raw={"zz": b"9" * 4301}), "number too long"),
+    (_signed_package(raw={"zz": b"[" * 100_000 + b"]" * 100_000}), "nested too deeply"),
+    (_signed_package(ipr_version="0.9\ud800"), "lone surrogate"),
+    (_signed_package(outcomes=[dict(OUTCOME), dict(OUTCOME, mark="ZORVEX")]), "outcomes[1].outcome_id 'FR-1' already given in outcomes[0]"),
+    (_signed_package(recordations=[dict(PARTNER_RECORDATION), dict(PARTNER_RECORDATION, mark="ADIDAS")]),
+     "recordations[1].recordation_id 'FR-TM-1' already given in recordations[0]"),
+], ids=["4301-digit number", "deep nesting", "lone surrogate", "outcome id twice", "recordation id twice"])
+def test_hostile_exchange_package_is_refused_with_a_message(ipr, receiving, db_path, tmp_path, data, says):
+    """A package validly signed by a trusted partner, holding what no ipr writes: refused
+    (exit 2), the message saying why, nothing stored.  (Before: exit 4 for the first
+    three; the duplicated ids were imported, counted twice and audited as two additions.)"""
+    path = tmp_path / "package.json"
+    path.write_bytes(data)
+    before = partner_state(db_path)
+    result = ipr("exchange", "import", path)
+    assert result.exit_code == 2, result.stderr
+    assert says in result.stderr and "Nothing was imported" in result.stderr, result.stderr
+    assert partner_state(db_path) == before
+
+
+@settings(SETTINGS, max_examples=FUZZ or 30)
+@given(data=exchange_packages())
+@example(data=_signed_package(outcomes=[dict(OUTCOME, description="\x1b]52;c;aGk=\x07 NIKE" * 100, mark="N I K E",
+                                             exporter="Shenzhen Huaxing Trading CO., LTD" * 100, quantity="9" * 5000)],
+                              recordations=[dict(PARTNER_RECORDATION, mark="NIKE", aliases="N1KE;NIKEE")]))
+def test_hostile_exchange_packages_are_imported_whole_or_refused(ipr, receiving, db_path, tmp_path, data):
+    EXCHANGED[import_hostile_package(ipr, db_path, tmp_path, data)] += 1
+
+
+def test_exchange_packages_met_both_outcomes():
+    """Runs after the property test above: hostile content validly signed got in, and some was refused."""
+    if sum(EXCHANGED.values()):
+        assert EXCHANGED[0] and EXCHANGED[2], EXCHANGED
+
+
+def test_an_oversized_exchange_package_is_refused_before_it_is_read(ipr, receiving, db_path, tmp_path):
+    """A package is read whole: one past 100 MiB is refused (exit 2) naming its size and
+    the limit, nothing stored.  (Before, any size was read and parsed whole, at about ten
+    bytes of memory a byte: 295 MiB for 29 MB; the long run once made a 550 MB package.)"""
+    path = tmp_path / "huge.json"
+    with open(path, "wb") as f:  # sparse: no disk used
+        f.truncate(100 * 1024 * 1024 + 1)
+    before = partner_state(db_path)
+    result = ipr("exchange", "import", path)
+    assert result.exit_code == 2, result.stderr
+    assert "100.0 MiB; a package may be at most 100 MiB" in result.stderr, result.stderr
+    assert "Nothing was imported" in result.stderr and "--since" in result.stderr
+    assert partner_state(db_path) == before
