@@ -187,6 +187,11 @@ class Matcher:
                        R.deny_listed(self.context.deny, facts, rec)):
             if reason is not None:
                 tally.reasons.append(reason)
+        weak = R.common_word_verdict(tally.reasons)  # the noisy channel: review at most, when corroborated
+        if weak is not None:
+            if not weak:
+                return None
+            force_review = True
         withheld = R.allowed(self.context.allow, facts, rec, on) is not None
         return Judged(best, rec_index, tally, force_review, withheld)
 

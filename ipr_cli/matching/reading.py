@@ -10,11 +10,16 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import NamedTuple
 
-from ..normalize import CACHE_SIZE, char_letter, fold
-from .features import describe_lookalikes, describe_ops, has_misread, typo_distance, typo_estimate
+import unicodedata
+
+from ..normalize import CACHE_SIZE, char_letter, fold, skeleton
+from .features import CHEAP_PAIRS, describe_lookalikes, describe_ops, has_misread, typo_distance, typo_estimate
 from .index import Form, MarkIndex, edit_budget
+from .lexicon import NEAR_WORD_LIMIT, english_words, is_model_name, near_words
 from .records import BRAND_ONLY, CONTEXT, NONE, Reading
+from .rules import common_word_typo
 from .scorer import (
+    VOWEL_PENALTY,
     AFFIX_PENALTY,
     FIRST_LETTER_PENALTY,
     FIRST_WORD_PENALTY,
@@ -56,6 +61,8 @@ def best_readings(index: MarkIndex, marks: list[str], keys: tuple[str, ...], fol
     """The readings of a span: every candidate form for any of its look-alike ``keys``,
     best per form, rivals far behind the best dropped (``marks``: each recordation's mark)."""
     best: dict[int, tuple[float, Judged]] = {}
+    if multi and any(len(p) >= 2 and p.isdigit() for p in parts):
+        phon = ""  # a number among the words is no letters in disguise ("ZO 543" does not sound like a mark)
     for key in keys[:1] if span_word else keys:
         if len(key) < 2:
             continue
@@ -67,12 +74,15 @@ def best_readings(index: MarkIndex, marks: list[str], keys: tuple[str, ...], fol
                 judged = read_span(form, key, folded, phon, parts, multi, span_word, glued, marks[form.rec])
                 if judged is None:
                     continue
+                judged = _noisy_channel(index, judged, parts, folded, glued, marks[form.rec])
                 score = text_points(judged.reasons)
                 prev = best.get(id(form))
                 if prev is None or score > prev[0]:
                     best[id(form)] = (score, judged)
     if best:
         yield from _kept(best)
+    if not glued:  # (vowels left out: a disguise of its own, see vowel_readings)
+        yield from vowel_readings(index, marks, folded, parts, multi, span_word, set(best))
 
 
 def _candidates(index: MarkIndex, key: str, phon: str, span_word: bool) -> set[str]:
@@ -107,8 +117,8 @@ def read_span(form: Form, key: str, folded: str, phon: str, parts: tuple[str, ..
     ``multi``: more than one word; ``span_word``: made of ordinary words; ``glued``:
     the affix cut off it ("" if none); ``mark``: the recordation's mark, for the words.
     """
-    if form.short and (key != form.key or folded != form.fold or glued):
-        return None
+    if form.short and (key != form.key or folded != form.fold or glued and not is_model_name(glued)):
+        return None  # (a short mark glued to anything but a model name: "<MARK>FLIP6")
     edits = _edits(form, key, phon, glued)
     if edits is None or span_word and edits.dist > 0:
         return None  # (an ordinary word near a mark is not a disguise of it)
@@ -251,3 +261,229 @@ def _lookalike_chars(raw: str) -> tuple[str, ...]:
             if p not in out:
                 out.append(p)
     return tuple(out)
+
+
+# ---------------------------------------------------------------- the noisy channel
+
+def _noisy_channel(index: MarkIndex, judged: Judged, parts: tuple[str, ...], folded: str, glued: str,
+                   mark: str) -> Judged:
+    """A reading weakened when its span reads as common words mistyped as closely as
+    it reads as the mark (``rules.common_word_typo``): it then needs corroboration
+    beyond the goods (``rules.common_word_verdict``) and is flagged for review at most."""
+    words = plain_reading(index, judged.form, parts, folded, glued, mark)
+    reason = common_word_typo(words, mark) if words else None
+    if reason is None:
+        return judged
+    return judged._replace(reasons=judged.reasons + (reason,))
+
+
+def _bare(text: str) -> str:
+    """Folded letters without their accents: ``Hermès`` → ``hermes``."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", fold(text)) if ch.isalnum())
+
+
+def plain_reading(index: MarkIndex, form: Form, parts: tuple[str, ...], folded: str, glued: str,
+                  mark: str) -> tuple[str, ...]:
+    """The common words that a span mistypes as closely as it mistypes the form, or ().
+
+    Only a span of plain letters that differs from the form (a typo, a look-alike
+    letter, words joined or spaced, a glued affix) is looked at.  The span's words are
+    read one by one: a word of the mark counts as plain only if it is a dictionary
+    word (NEW in NEW BALANCE), and a misspelt word is read as the nearest common word
+    that is neither a word of the mark nor a registered form.  The span is weak when
+    those words' typing edits add up to no more than the span's edits from the form
+    (one more for a glued affix: the glue is a disguise of its own).
+    """
+    from rapidfuzz.distance import OSA
+
+    if form.native or not _typed(parts):
+        return ()  # digits or symbols for letters: a disguise, not a typing error
+    letters = _bare(folded)
+    target = _bare(form.fold)
+    if not letters.isascii() or not letters.isalpha() or not glued and vowels_dropped(letters, target) >= 2:
+        return ()  # (vowels left out of a long mark: a known disguise, not a typing error)
+    if glued:
+        limit = min(NEAR_WORD_LIMIT, OSA.distance(letters, target) + 1)
+        cost = slips(letters, target) + 1
+        # Which side the affix stood on is not known here: try both.
+        variants = [parts[:-1] + (parts[-1] + glued,), (glued + parts[0],) + parts[1:]]
+    else:
+        if letters == target:
+            return ()
+        limit = min(NEAR_WORD_LIMIT, OSA.distance(letters, target))
+        cost = slips(letters, target)
+        variants = [parts]
+    own = {_bare(w) for w in (mark + " " + form.text).replace("-", " ").split()}
+    own.add(target)
+    for variant in variants:
+        words = _plain_words(index, variant, own, limit, cost)
+        if words:
+            return words
+    return ()
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def slips(a: str, b: str) -> float:
+    """Typing edits from ``b`` (meant) to ``a`` (typed), the classic slips costing half:
+    a letter doubled (ROLLEX), a doubled letter typed once (TIFANY), two letters
+    swapped (HEMRES), and a letter an eye confuses for another (``features.MISREAD_PAIRS``).
+    Both readings of a span are weighed with it: a span that is one classic slip from
+    the mark and one plain edit from a word is nearer the mark."""
+    n, m = len(a), len(b)
+    d = [[0.0] * (m + 1) for _ in range(n + 1)]
+    for i in range(1, n + 1):
+        d[i][0] = d[i - 1][0] + (0.5 if _doubled(a, i - 1) else 1.0)
+    for j in range(1, m + 1):
+        d[0][j] = d[0][j - 1] + (0.5 if _doubled(b, j - 1) else 1.0)
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            best = d[i - 1][j - 1] + _sub(a[i - 1], b[j - 1])
+            best = min(best, d[i - 1][j] + (0.5 if _doubled(a, i - 1) else 1.0),
+                       d[i][j - 1] + (0.5 if _doubled(b, j - 1) else 1.0))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1] and a[i - 1] != b[j - 1]:
+                best = min(best, d[i - 2][j - 2] + 0.5)
+            d[i][j] = best
+    return d[n][m]
+
+
+CHEAP_SUBSTITUTIONS = frozenset(x + y for pair in CHEAP_PAIRS for x in pair for y in pair if x != y)
+
+
+def _sub(x: str, y: str) -> float:
+    """A letter typed for another: half for letters an eye confuses (``features``)."""
+    return 0.0 if x == y else 0.5 if x + y in CHEAP_SUBSTITUTIONS else 1.0
+
+
+def _doubled(text: str, i: int) -> bool:
+    return i > 0 and text[i - 1] == text[i] or i + 1 < len(text) and text[i + 1] == text[i]
+
+
+def _plain_words(index: MarkIndex, parts: tuple[str, ...], own: set[str], limit: int,
+                 cost: float) -> tuple[str, ...]:
+    """The common words ``parts`` mistype within ``limit`` edits in all and no more
+    ``slips`` than ``cost`` (the span's from the mark), or ()."""
+    out: list[str] = []
+    total = 0
+    slipped = 0.0
+    initials = 0
+    for part in parts:
+        p = _bare(part)
+        if not p:
+            continue
+        if len(p) >= 3 and p in own and len(parts) > 1 and not _all_common(parts):
+            return ()  # a whole word of the mark beside a misspelt one ("THE NORT FACE")
+        if len(p) == 1:
+            initials += 1  # an initial or abbreviation ("N.E.C."): plain beside words
+            out.append(p)
+            continue
+        if p in own:
+            if p not in english_words():
+                return ()  # a word of the mark no dictionary has: no plain reading
+            out.append(p)
+            continue
+        best = None
+        for dist, word in near_words(p, limit - total):
+            if word not in own and skeleton(word) not in index.by_key:
+                slip = slips(p, word)
+                if best is None or slip < best[2]:
+                    best = (dist, word, slip)
+        if best is None:
+            return ()
+        total += best[0]
+        slipped += best[2]
+        out.append(best[1])
+    if initials == len(out):
+        return ()  # letters spaced out ("Z O R V E K"): no plain reading
+    return tuple(out) if out and total <= limit and slipped <= cost else ()
+
+
+def _all_common(parts: tuple[str, ...]) -> bool:
+    """True when every word of two letters or more is a common word as written."""
+    return all(near_words(p, 0) for p in map(_bare, parts) if len(p) >= 2)
+
+
+def _typed(parts: tuple[str, ...]) -> bool:
+    """True when the span is written in letters only (accents, apostrophes, hyphens and
+    dots aside): no digit or symbol stands for a letter."""
+    for part in parts:
+        for ch in unicodedata.normalize("NFKD", part):
+            if not (ch.isascii() and ch.isalpha() or unicodedata.combining(ch) or ch in "'’.-"):
+                return False
+    return True
+
+
+# ---------------------------------------------------------------- vowels left out
+
+VOWELS = frozenset("aeiou")
+# Long marks only (``VOWELS_MIN_MARK`` letters or more), and at least this many
+# consonants must be left: fewer read as too many marks.
+VOWELS_MIN_MARK = 6
+VOWELS_MIN_LEFT = 4
+
+
+def vowels_dropped(letters: str, target: str) -> int:
+    """How many vowels of ``target`` the letters leave out, all else as written (0 when
+    anything else differs, or the first letter is left out)."""
+    if len(letters) >= len(target) or not letters or letters[0] != target[0]:
+        return 0
+    j = dropped = 0
+    for ch in target:
+        if j < len(letters) and letters[j] == ch:
+            j += 1
+        elif ch in VOWELS:
+            dropped += 1
+        else:
+            return 0
+    return dropped if j == len(letters) else 0
+
+
+def consonants(letters: str) -> str:
+    return "".join(ch for ch in letters if ch not in VOWELS)
+
+
+def _devowelled(index: MarkIndex) -> dict[str, list[Form]]:
+    """The index's long Latin marks and aliases by their consonants (made when first
+    asked for, kept on the index)."""
+    table = getattr(index, "_reading_devowelled", None)
+    if table is None:
+        table = {}
+        for forms in index.by_key.values():
+            for form in forms:
+                if form.native or form.kind not in ("mark", "alias"):
+                    continue
+                target = _bare(form.fold)
+                left = consonants(target)
+                if len(target) >= VOWELS_MIN_MARK and len(left) >= VOWELS_MIN_LEFT and target.isalpha():
+                    table.setdefault(left, []).append(form)
+        index._reading_devowelled = table
+    return table
+
+
+def vowel_readings(index: MarkIndex, marks: list[str], folded: str, parts: tuple[str, ...], multi: bool,
+                   span_word: bool, seen: set[int]):
+    """Readings of a span that leaves out two or more vowels of a long mark
+    (``SWRVSKI``, ``NW BLNCE``): at most one more than the mark's edit budget; more
+    than the budget needs the goods or the brand column to corroborate."""
+    if span_word or not _typed(parts):
+        return
+    letters = _bare(folded)
+    if len(letters) < VOWELS_MIN_LEFT or not letters.isascii() or not letters.isalpha():
+        return
+    for form in _devowelled(index).get(consonants(letters), ()):
+        if id(form) in seen:
+            continue
+        k = len(form.key)
+        n = vowels_dropped(letters, _bare(form.fold))
+        if n < 2 or n > edit_budget(k) + 1:
+            continue
+        needs = CONTEXT if (form.common or n > edit_budget(k)) else NONE
+        named = "two vowels" if n == 2 else f"{n} vowels"
+        reasons = [Reason("disguise", 0.0, f"mark disguised: {named} left out")]
+        reasons.extend(_form_reasons(form, marks[form.rec]))
+        reasons.append(Reason("vowels_dropped", -VOWEL_PENALTY * n, ""))
+        if multi and len(parts) != form.words:
+            shown = " ".join(parts).upper()
+            reasons.append(Reason("spacing", -SPACING_PENALTY, f'letters spaced or punctuated: "{shown}"'))
+        elif not multi and form.words > 1:
+            reasons.append(Reason("joined", -SPACING_PENALTY, "words of the mark joined"))
+        yield Reading(form, tuple(reasons), needs)

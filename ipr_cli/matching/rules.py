@@ -16,7 +16,8 @@ from typing import NamedTuple
 
 from ..models import DeclarationLine, DenyEntry, Recordation, Suppression
 from .goods import chapter_name, verdict_of
-from .scorer import DENY_BONUS, HIT_THRESHOLD, ORIGIN_BONUS, SIGNAL_BONUS, UNIT_VALUE_BONUS, Reason, text_points
+from .scorer import (COMMON_WORD_PENALTY, DENY_BONUS, HIT_THRESHOLD, ORIGIN_BONUS, SIGNAL_BONUS, UNIT_VALUE_BONUS,
+                     Reason, text_points)
 
 AUTHORIZED = Reason("authorized", 0.0, "")
 OUT_OF_SCOPE = Reason("out_of_scope", 0.0, "")
@@ -54,6 +55,37 @@ def goods_without_code(votes, chapters) -> Reason:
         return Reason("goods_in_scope", 0.0,
                       f"no HS code; description suggests goods in scope ({chapter_name(chapter)})")
     return Reason("goods_unknown", 0.0, "no HS code; goods not named plainly, treated as in scope")
+
+
+def common_word_typo(words: Sequence[str], mark: str) -> Reason | None:
+    """The noisy-channel view (issue 13): a span that reads as the common ``words``
+    mistyped as closely as it reads as ``mark`` is weak evidence (a typing error in an
+    ordinary word is far more likely than a disguised mark).  Such a finding is flagged
+    only with corroboration beyond the goods, and then for review
+    (``common_word_verdict``); None when the span is nearer the mark than any word."""
+    if not words:
+        return None
+    shown = " ".join(w.upper() for w in words)
+    return Reason("common_word", -COMMON_WORD_PENALTY,
+                  f'reads as the common word{"s" if len(words) > 1 else ""} "{shown}" mistyped as closely as {mark}')
+
+
+# What corroborates a reading that ``common_word_typo`` weakened: the line's own words
+# naming the mark (brand column) or the goods as copies (a counterfeit signal), or a
+# deny-listed importer.  The goods, the price and the origin do not: a misspelt goods
+# word sits among goods of its kind, and cheap goods from anywhere are most goods.
+STRONG_CORROBORATION = frozenset({"brand", "counterfeit_signal", "deny"})
+
+
+def common_word_verdict(reasons) -> bool | None:
+    """None for a finding ``common_word_typo`` did not weaken; else True (flag it for
+    review) when ``reasons`` hold corroboration beyond the goods: the brand column, a
+    counterfeit signal, a price below the genuine minimum, an origin outside the
+    authorized ones or a deny-listed importer;
+    False (do not flag it) when they do not."""
+    if not any(r.name == "common_word" for r in reasons):
+        return None
+    return any(r.name in STRONG_CORROBORATION for r in reasons)
 
 
 def authorized_channel(facts: Facts, rules: Rules) -> Reason | None:
