@@ -8,7 +8,7 @@ import pytest
 
 from ipr_cli.matching import Matcher
 from ipr_cli.matching.lexicon import near_words
-from ipr_cli.matching.reading import slips, vowels_dropped
+from ipr_cli.matching.noisy import slips, vowels_dropped
 from ipr_cli.models import Verdict
 from test_matching import TODAY, line, rec
 

@@ -59,6 +59,16 @@ def code_prefix(text: str, start: int, end: int) -> bool:
     return _CODE_TAIL.match(text, end) is not None
 
 
+def not_code(readings, text: str, last: int, end: int, multi: bool):
+    """The ``readings`` of a span ending at ``end`` (its last word begins at ``last``)
+    that are not the letters of a code: a short mark read in ``XX-4958``, and any
+    reading of words whose last (of three characters or fewer) is such letters
+    ("NO. TA-74272" is no mark NOTA)."""
+    if not code_prefix(text, last, end) or multi and end - last > 3:
+        return readings
+    return [r for r in readings if multi is False and not r.form.short]
+
+
 def as_written(found: list[Finding], text: str, starts: tuple[int, ...], ends: tuple[int, ...]) -> list[Finding]:
     """Findings in a decoded text moved back to the text as written (``starts``/``ends``:
     where each decoded character begins and ends in ``text``)."""

@@ -123,10 +123,9 @@ def is_compound_word(text: str) -> bool:
 # that *is* a common word needs no typing error to be read so: the common words are the
 # English word list, the HS goods vocabulary and the most frequent English words of
 # everyday text (names and places among them: ``frequent-words.csv``, built by
-# benchmarks/build_frequent_words.py).  A misspelt span is read as a mistyped word of
-# the everyday goods wording only (``typed_words``): that is what declarations are
-# made of, and a misspelt mark lies one letter from some rare word or name as often
-# as not.
+# benchmarks/build_frequent_words.py).  A misspelt span is read as a mistyped goods
+# word only (``goods_word_counts``): that is what declarations are made of, and a
+# misspelt mark lies one letter from some rare word or name as often as not.
 
 # How far (typing edits) a common word is looked for; two covers every edit budget.
 NEAR_WORD_LIMIT = 2
@@ -148,26 +147,32 @@ def common_words() -> frozenset[str]:
 
 
 # A goods word used in at least this many HS descriptions is everyday declaration
-# wording (PARTS, WOVEN, COTTON, TABLE: some 660 words); a rarer one is no likelier
-# a typing error's source than a mark is.
-TYPED_MIN_DESCRIPTIONS = 20
+# wording (PARTS, WOVEN, COTTON, TABLE: some 660 words); a span that mistypes one is
+# read as that word.  A rarer goods word (MAIZE, BRAKE) is no likelier a typing
+# error's source than a mark is: a span that mistypes one is sent to review at most.
+EVERYDAY_MIN_DESCRIPTIONS = 20
 
 
 @lru_cache(maxsize=1)
-def typed_words() -> frozenset[str]:
-    """The words a misspelt span is read as mistyping: the everyday goods wording."""
+def goods_word_counts() -> dict[str, int]:
+    """Each goods word of three letters or more: in how many HS descriptions it is used."""
     counts: dict[str, int] = {}
     for _, desc, _ in hs.rows():
         for w in set(_WORD.findall(desc.lower())):
             if len(w) >= 3:
                 counts[w] = counts.get(w, 0) + 1
-    return frozenset(w for w, n in counts.items() if n >= TYPED_MIN_DESCRIPTIONS)
+    return counts
+
+
+def is_everyday(word: str) -> bool:
+    """A goods word of everyday declaration wording (``EVERYDAY_MIN_DESCRIPTIONS``)."""
+    return goods_word_counts().get(word, 0) >= EVERYDAY_MIN_DESCRIPTIONS
 
 
 @lru_cache(maxsize=1)
 def _typed_by_length() -> dict[int, tuple[str, ...]]:
     by: dict[int, list[str]] = {}
-    for w in sorted(typed_words()):
+    for w in sorted(goods_word_counts()):
         by.setdefault(len(w), []).append(w)
     return {n: tuple(ws) for n, ws in by.items()}
 
@@ -190,7 +195,7 @@ def near_words(text: str, limit: int) -> tuple[tuple[int, str], ...]:
     if not text.isascii() or not text.isalpha() or len(text) < 2:
         return ()
     found = [(0, text)] if text in common_words() else []
-    words = typed_words()
+    words = goods_word_counts().keys()
     if limit >= 1:
         found.extend((1, w) for w in sorted(_edits1(text) & words) if w != text)
     if limit >= 2 and len(text) >= 4:

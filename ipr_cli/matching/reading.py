@@ -10,12 +10,11 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import NamedTuple
 
-import unicodedata
-
-from ..normalize import CACHE_SIZE, char_letter, fold, skeleton
-from .features import CHEAP_PAIRS, describe_lookalikes, describe_ops, has_misread, typo_distance, typo_estimate
+from ..normalize import CACHE_SIZE, char_letter, fold
+from .features import describe_lookalikes, describe_ops, has_misread, typo_distance, typo_estimate
 from .index import Form, MarkIndex, edit_budget
-from .lexicon import NEAR_WORD_LIMIT, english_words, is_model_name, near_words
+from .lexicon import is_model_name
+from .noisy import VOWELS_MIN_LEFT, bare, consonants, devowelled, plain_reading, typed, vowels_dropped  # noqa: F401
 from .records import BRAND_ONLY, CONTEXT, NONE, Reading
 from .rules import common_word_typo
 from .scorer import (
@@ -270,210 +269,31 @@ def _noisy_channel(index: MarkIndex, judged: Judged, parts: tuple[str, ...], fol
     """A reading weakened when its span reads as common words mistyped as closely as
     it reads as the mark (``rules.common_word_typo``): it then needs corroboration
     beyond the goods (``rules.common_word_verdict``) and is flagged for review at most."""
-    words = plain_reading(index, judged.form, parts, folded, glued, mark)
-    reason = common_word_typo(words, mark) if words else None
+    words, everyday = plain_reading(index, judged.form, parts, folded, glued, mark)
+    reason = common_word_typo(words, mark, everyday) if words else None
     if reason is None:
         return judged
     return judged._replace(reasons=judged.reasons + (reason,))
 
 
-def _bare(text: str) -> str:
-    """Folded letters without their accents: ``Hermès`` → ``hermes``."""
-    return "".join(ch for ch in unicodedata.normalize("NFKD", fold(text)) if ch.isalnum())
-
-
-def plain_reading(index: MarkIndex, form: Form, parts: tuple[str, ...], folded: str, glued: str,
-                  mark: str) -> tuple[str, ...]:
-    """The common words that a span mistypes as closely as it mistypes the form, or ().
-
-    Only a span of plain letters that differs from the form (a typo, a look-alike
-    letter, words joined or spaced, a glued affix) is looked at.  The span's words are
-    read one by one: a word of the mark counts as plain only if it is a dictionary
-    word (NEW in NEW BALANCE), and a misspelt word is read as the nearest common word
-    that is neither a word of the mark nor a registered form.  The span is weak when
-    those words' typing edits add up to no more than the span's edits from the form
-    (one more for a glued affix: the glue is a disguise of its own).
-    """
-    from rapidfuzz.distance import OSA
-
-    if form.native or not _typed(parts):
-        return ()  # digits or symbols for letters: a disguise, not a typing error
-    letters = _bare(folded)
-    target = _bare(form.fold)
-    if not letters.isascii() or not letters.isalpha() or not glued and vowels_dropped(letters, target) >= 2:
-        return ()  # (vowels left out of a long mark: a known disguise, not a typing error)
-    if glued:
-        limit = min(NEAR_WORD_LIMIT, OSA.distance(letters, target) + 1)
-        cost = slips(letters, target) + 1
-        # Which side the affix stood on is not known here: try both.
-        variants = [parts[:-1] + (parts[-1] + glued,), (glued + parts[0],) + parts[1:]]
-    else:
-        if letters == target:
-            return ()
-        limit = min(NEAR_WORD_LIMIT, OSA.distance(letters, target))
-        cost = slips(letters, target)
-        variants = [parts]
-    own = {_bare(w) for w in (mark + " " + form.text).replace("-", " ").split()}
-    own.add(target)
-    for variant in variants:
-        words = _plain_words(index, variant, own, limit, cost)
-        if words:
-            return words
-    return ()
-
-
-@lru_cache(maxsize=CACHE_SIZE)
-def slips(a: str, b: str) -> float:
-    """Typing edits from ``b`` (meant) to ``a`` (typed), the classic slips costing half:
-    a letter doubled (ROLLEX), a doubled letter typed once (TIFANY), two letters
-    swapped (HEMRES), and a letter an eye confuses for another (``features.MISREAD_PAIRS``).
-    Both readings of a span are weighed with it: a span that is one classic slip from
-    the mark and one plain edit from a word is nearer the mark."""
-    n, m = len(a), len(b)
-    d = [[0.0] * (m + 1) for _ in range(n + 1)]
-    for i in range(1, n + 1):
-        d[i][0] = d[i - 1][0] + (0.5 if _doubled(a, i - 1) else 1.0)
-    for j in range(1, m + 1):
-        d[0][j] = d[0][j - 1] + (0.5 if _doubled(b, j - 1) else 1.0)
-    for i in range(1, n + 1):
-        for j in range(1, m + 1):
-            best = d[i - 1][j - 1] + _sub(a[i - 1], b[j - 1])
-            best = min(best, d[i - 1][j] + (0.5 if _doubled(a, i - 1) else 1.0),
-                       d[i][j - 1] + (0.5 if _doubled(b, j - 1) else 1.0))
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1] and a[i - 1] != b[j - 1]:
-                best = min(best, d[i - 2][j - 2] + 0.5)
-            d[i][j] = best
-    return d[n][m]
-
-
-CHEAP_SUBSTITUTIONS = frozenset(x + y for pair in CHEAP_PAIRS for x in pair for y in pair if x != y)
-
-
-def _sub(x: str, y: str) -> float:
-    """A letter typed for another: half for letters an eye confuses (``features``)."""
-    return 0.0 if x == y else 0.5 if x + y in CHEAP_SUBSTITUTIONS else 1.0
-
-
-def _doubled(text: str, i: int) -> bool:
-    return i > 0 and text[i - 1] == text[i] or i + 1 < len(text) and text[i + 1] == text[i]
-
-
-def _plain_words(index: MarkIndex, parts: tuple[str, ...], own: set[str], limit: int,
-                 cost: float) -> tuple[str, ...]:
-    """The common words ``parts`` mistype within ``limit`` edits in all and no more
-    ``slips`` than ``cost`` (the span's from the mark), or ()."""
-    out: list[str] = []
-    total = 0
-    slipped = 0.0
-    initials = 0
-    for part in parts:
-        p = _bare(part)
-        if not p:
-            continue
-        if len(p) >= 3 and p in own and len(parts) > 1 and not _all_common(parts):
-            return ()  # a whole word of the mark beside a misspelt one ("THE NORT FACE")
-        if len(p) == 1:
-            initials += 1  # an initial or abbreviation ("N.E.C."): plain beside words
-            out.append(p)
-            continue
-        if p in own:
-            if p not in english_words():
-                return ()  # a word of the mark no dictionary has: no plain reading
-            out.append(p)
-            continue
-        best = None
-        for dist, word in near_words(p, limit - total):
-            if word not in own and skeleton(word) not in index.by_key:
-                slip = slips(p, word)
-                if best is None or slip < best[2]:
-                    best = (dist, word, slip)
-        if best is None:
-            return ()
-        total += best[0]
-        slipped += best[2]
-        out.append(best[1])
-    if initials == len(out):
-        return ()  # letters spaced out ("Z O R V E K"): no plain reading
-    return tuple(out) if out and total <= limit and slipped <= cost else ()
-
-
-def _all_common(parts: tuple[str, ...]) -> bool:
-    """True when every word of two letters or more is a common word as written."""
-    return all(near_words(p, 0) for p in map(_bare, parts) if len(p) >= 2)
-
-
-def _typed(parts: tuple[str, ...]) -> bool:
-    """True when the span is written in letters only (accents, apostrophes, hyphens and
-    dots aside): no digit or symbol stands for a letter."""
-    for part in parts:
-        for ch in unicodedata.normalize("NFKD", part):
-            if not (ch.isascii() and ch.isalpha() or unicodedata.combining(ch) or ch in "'’.-"):
-                return False
-    return True
-
 
 # ---------------------------------------------------------------- vowels left out
-
-VOWELS = frozenset("aeiou")
-# Long marks only (``VOWELS_MIN_MARK`` letters or more), and at least this many
-# consonants must be left: fewer read as too many marks.
-VOWELS_MIN_MARK = 6
-VOWELS_MIN_LEFT = 4
-
-
-def vowels_dropped(letters: str, target: str) -> int:
-    """How many vowels of ``target`` the letters leave out, all else as written (0 when
-    anything else differs, or the first letter is left out)."""
-    if len(letters) >= len(target) or not letters or letters[0] != target[0]:
-        return 0
-    j = dropped = 0
-    for ch in target:
-        if j < len(letters) and letters[j] == ch:
-            j += 1
-        elif ch in VOWELS:
-            dropped += 1
-        else:
-            return 0
-    return dropped if j == len(letters) else 0
-
-
-def consonants(letters: str) -> str:
-    return "".join(ch for ch in letters if ch not in VOWELS)
-
-
-def _devowelled(index: MarkIndex) -> dict[str, list[Form]]:
-    """The index's long Latin marks and aliases by their consonants (made when first
-    asked for, kept on the index)."""
-    table = getattr(index, "_reading_devowelled", None)
-    if table is None:
-        table = {}
-        for forms in index.by_key.values():
-            for form in forms:
-                if form.native or form.kind not in ("mark", "alias"):
-                    continue
-                target = _bare(form.fold)
-                left = consonants(target)
-                if len(target) >= VOWELS_MIN_MARK and len(left) >= VOWELS_MIN_LEFT and target.isalpha():
-                    table.setdefault(left, []).append(form)
-        index._reading_devowelled = table
-    return table
-
 
 def vowel_readings(index: MarkIndex, marks: list[str], folded: str, parts: tuple[str, ...], multi: bool,
                    span_word: bool, seen: set[int]):
     """Readings of a span that leaves out two or more vowels of a long mark
     (``SWRVSKI``, ``NW BLNCE``): at most one more than the mark's edit budget; more
     than the budget needs the goods or the brand column to corroborate."""
-    if span_word or not _typed(parts):
+    if span_word or not typed(parts):
         return
-    letters = _bare(folded)
+    letters = bare(folded)
     if len(letters) < VOWELS_MIN_LEFT or not letters.isascii() or not letters.isalpha():
         return
-    for form in _devowelled(index).get(consonants(letters), ()):
+    for form in devowelled(index).get(consonants(letters), ()):
         if id(form) in seen:
             continue
         k = len(form.key)
-        n = vowels_dropped(letters, _bare(form.fold))
+        n = vowels_dropped(letters, bare(form.fold))
         if n < 2 or n > edit_budget(k) + 1:
             continue
         needs = CONTEXT if (form.common or n > edit_budget(k)) else NONE

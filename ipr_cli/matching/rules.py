@@ -57,17 +57,19 @@ def goods_without_code(votes, chapters) -> Reason:
     return Reason("goods_unknown", 0.0, "no HS code; goods not named plainly, treated as in scope")
 
 
-def common_word_typo(words: Sequence[str], mark: str) -> Reason | None:
+def common_word_typo(words: Sequence[str], mark: str, everyday: bool = True) -> Reason | None:
     """The noisy-channel view (issue 13): a span that reads as the common ``words``
     mistyped as closely as it reads as ``mark`` is weak evidence (a typing error in an
-    ordinary word is far more likely than a disguised mark).  Such a finding is flagged
-    only with corroboration beyond the goods, and then for review
-    (``common_word_verdict``); None when the span is nearer the mark than any word."""
+    ordinary word is far more likely than a disguised mark).  Everyday words (common
+    words as written, everyday goods wording mistyped): ``common_word``, flagged only
+    with strong corroboration; rarer goods words: ``goods_word``, flagged for review at
+    most (``common_word_verdict``).  None when no words are given."""
     if not words:
         return None
     shown = " ".join(w.upper() for w in words)
-    return Reason("common_word", -COMMON_WORD_PENALTY,
-                  f'reads as the common word{"s" if len(words) > 1 else ""} "{shown}" mistyped as closely as {mark}')
+    kind = "common word" if everyday else "goods word"
+    return Reason("common_word" if everyday else "goods_word", -COMMON_WORD_PENALTY,
+                  f'reads as the {kind}{"s" if len(words) > 1 else ""} "{shown}" mistyped as closely as {mark}')
 
 
 # What corroborates a reading that ``common_word_typo`` weakened: the line's own words
@@ -78,14 +80,13 @@ STRONG_CORROBORATION = frozenset({"brand", "counterfeit_signal", "deny"})
 
 
 def common_word_verdict(reasons) -> bool | None:
-    """None for a finding ``common_word_typo`` did not weaken; else True (flag it for
-    review) when ``reasons`` hold corroboration beyond the goods: the brand column, a
-    counterfeit signal, a price below the genuine minimum, an origin outside the
-    authorized ones or a deny-listed importer;
-    False (do not flag it) when they do not."""
-    if not any(r.name == "common_word" for r in reasons):
-        return None
-    return any(r.name in STRONG_CORROBORATION for r in reasons)
+    """None for a finding ``common_word_typo`` did not weaken; else whether to flag it
+    (for review): a ``goods_word`` reading is flagged, a ``common_word`` one only with
+    ``STRONG_CORROBORATION`` among ``reasons``."""
+    names = {r.name for r in reasons}
+    if "common_word" in names:
+        return bool(names & STRONG_CORROBORATION)
+    return True if "goods_word" in names else None
 
 
 def authorized_channel(facts: Facts, rules: Rules) -> Reason | None:

@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from ..normalize import CACHE_SIZE, CJK_CHAR, atoms, fold, is_cjk, phonetic, plain, read_entities, skeleton_variants
 from ..normalize import words as words_of
-from .feedtext import as_written, closest, code_prefix, singulars, without_glued_symbol
+from .feedtext import as_written, closest, not_code, singulars, without_glued_symbol
 from .index import MarkIndex
 from .lexicon import is_affix_word, is_model_name, is_word
 from .memo import evict_oldest
@@ -174,12 +174,8 @@ class SpanSearch:
             spans = atoms(text)
             for i, j, matches, standalone in found:
                 start, end = spans[i][0], spans[j][1]
-                # The letters of a code ("XX-4958") read as a short mark, or as the end of
-                # a run of words, are the code's (feedtext.code_prefix).
-                code = code_prefix(text, spans[j][0], end) and (j > i and end - spans[j][0] <= 3 or j == i)
-                for reading in matches:
-                    if code and (j > i or reading.form.short):
-                        continue
+                # (Not the letters of a code, "XX-4958": feedtext.not_code.)
+                for reading in not_code(matches, text, spans[j][0], end, j > i):
                     out.append(finding(reading, start, end, text[start:end], standalone))
         out.extend(self._native_findings(text))
         return out
