@@ -147,10 +147,10 @@ def common_words() -> frozenset[str]:
 
 
 # A goods word used in at least this many HS descriptions is everyday declaration
-# wording (PARTS, WOVEN, COTTON, TABLE: some 660 words); a span that mistypes one is
+# wording (PARTS, WOVEN, COTTON, CITRUS: some 1,100 words); a span that mistypes one is
 # read as that word.  A rarer goods word (MAIZE, BRAKE) is no likelier a typing
 # error's source than a mark is: a span that mistypes one is sent to review at most.
-EVERYDAY_MIN_DESCRIPTIONS = 20
+EVERYDAY_MIN_DESCRIPTIONS = 10
 
 
 @lru_cache(maxsize=1)

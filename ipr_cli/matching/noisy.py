@@ -60,7 +60,7 @@ def plain_reading(index: MarkIndex, form: Form, parts: tuple[str, ...], folded: 
     own.add(target)
     registered = _registered(index)
     for variant in variants:
-        found = _plain_words(variant, own, registered, limit, cost)
+        found = _plain_words(variant, own, registered, limit, cost, bool(glued))
         if found[0]:
             return found
     return (), False
@@ -113,10 +113,11 @@ def _doubled(text: str, i: int) -> bool:
 
 
 def _plain_words(parts: tuple[str, ...], own: set[str], registered: frozenset[str], limit: int,
-                 cost: float) -> tuple[tuple[str, ...], bool]:
+                 cost: float, glued: bool) -> tuple[tuple[str, ...], bool]:
     """The common words ``parts`` mistype within ``limit`` edits in all and no more
     ``slips`` than ``cost`` (the span's from the mark), or (); and whether each is
-    everyday (see ``plain_reading``)."""
+    everyday (see ``plain_reading``; for a mark glued to an affix, any goods word is:
+    a goods word mistyped is likelier than a mark glued to a piece of it)."""
     out: list[str] = []
     total = 0
     slipped = 0.0
@@ -137,7 +138,7 @@ def _plain_words(parts: tuple[str, ...], own: set[str], registered: frozenset[st
                 return (), False  # a word of the mark no dictionary has: no plain reading
             out.append(p)
             continue
-        best = _nearest(p, limit - total, own, registered)
+        best = _nearest(p, limit - total, own, registered, glued)
         if best is None:
             return (), False
         total += best[0]
@@ -151,14 +152,14 @@ def _plain_words(parts: tuple[str, ...], own: set[str], registered: frozenset[st
     return (), False
 
 
-def _nearest(p: str, budget: int, own: set[str], registered: frozenset[str]):
+def _nearest(p: str, budget: int, own: set[str], registered: frozenset[str], any_goods: bool):
     """The word ``p`` reads as within ``budget`` edits, fewest slips first and of equals
-    an everyday word: (edits, word, slips, rank), or None."""
+    an everyday word (any goods word if ``any_goods``): (edits, word, slips, rank), or None."""
     best = None
     for dist, word in near_words(p, budget):
         if word not in own and word not in registered:
             slip = slips(p, word)
-            rank = (slip, not (dist == 0 or is_everyday(word)))
+            rank = (slip, not (dist == 0 or any_goods or is_everyday(word)))
             if best is None or rank < best[3]:
                 best = (dist, word, slip, rank)
     return best
