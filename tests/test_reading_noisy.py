@@ -13,7 +13,7 @@ from ipr_cli.models import Verdict
 from test_matching import TODAY, line, rec
 
 RECS = [
-    rec("R-PARIX", "PARIX", hs_scope=("8479",)),                  # one letter from PARTS and PARIS
+    rec("R-PARTEX", "PARTEX", hs_scope=("8479",)),                  # one letter from PARTX (PARTS mistyped)
     rec("R-LINEBA", "LINEBA", hs_scope=("6302",)),                # one letter from LINEN
     rec("R-TOLLAREX", "TOLLAREX", hs_scope=("9102",)),
     rec("R-FLOMBERI", "FLOMBERI", hs_scope=("6403",)),
@@ -39,7 +39,7 @@ def hit_of(m: Matcher, description: str, rid: str, hs: str, brand: str = ""):
 # ------------------------------------------------------------------ the noisy channel
 
 @pytest.mark.parametrize("text, rid, hs", [
-    ("MACHINES PARTX AND ACCESSORIES", "R-PARIX", "847990"),      # PARTS mistyped
+    ("MACHINES PARTX AND ACCESSORIES", "R-PARTEX", "847990"),      # PARTS mistyped
     ("TOILET AND KITCHEN LINEA OF COTTON", "R-LINEBA", "630260"),  # LINEN mistyped
 ])
 def test_a_mistyped_common_word_is_not_read_as_a_mark(matcher, text, rid, hs):
@@ -47,9 +47,9 @@ def test_a_mistyped_common_word_is_not_read_as_a_mark(matcher, text, rid, hs):
 
 
 def test_the_same_word_in_the_brand_column_is_sent_to_review_with_the_word_named(matcher):
-    h = hit_of(matcher, "MACHINES AND ACCESSORIES", "R-PARIX", "847990", brand="PARTX")
+    h = hit_of(matcher, "MACHINES AND ACCESSORIES", "R-PARTEX", "847990", brand="PARTX")
     assert h is not None and h.verdict is Verdict.REVIEW
-    assert any(r.startswith("reads as the common word") and r.endswith("mistyped as closely as PARIX")
+    assert any(r.startswith("reads as the common word") and r.endswith("mistyped as closely as PARTEX")
                for r in h.reasons)
     assert "common_word" in h.reason_codes
 

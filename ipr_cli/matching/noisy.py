@@ -32,7 +32,7 @@ def plain_reading(index: MarkIndex, form: Form, parts: tuple[str, ...], folded: 
     Only a span of plain letters that differs from the form (a typo, a look-alike
     letter, words joined or spaced, a glued affix) is looked at.  The span's words are
     read one by one: a word of the mark counts as plain only if it is a dictionary
-    word (NEW in NEW BALANCE), and a misspelt word is read as the nearest common word
+    word (GOLDEN in GOLDEN PEAR), and a misspelt word is read as the nearest common word
     that is neither a word of the mark nor a registered form.  The span is weak when
     those words' typing edits add up to no more than the span's edits from the form
     (one more for a glued affix: the glue is a disguise of its own).
@@ -79,8 +79,8 @@ def _registered(index: MarkIndex) -> frozenset[str]:
 @lru_cache(maxsize=CACHE_SIZE)
 def slips(a: str, b: str) -> float:
     """Typing edits from ``b`` (meant) to ``a`` (typed), the classic slips costing half:
-    a letter doubled (ROLLEX), a doubled letter typed once (TIFANY), two letters
-    swapped (HEMRES), and a letter an eye confuses for another (``features.MISREAD_PAIRS``).
+    a letter doubled (ZORVVEX), a doubled letter typed once (TOLAREX for TOLLAREX),
+    two letters swapped (ZROVEX), and a letter an eye confuses for another (``features.MISREAD_PAIRS``).
     Both readings of a span are weighed with it: a span that is one classic slip from
     the mark and one plain edit from a word is nearer the mark."""
     n, m = len(a), len(b)
@@ -128,7 +128,7 @@ def _plain_words(parts: tuple[str, ...], own: set[str], registered: frozenset[st
         if not p:
             continue
         if len(p) >= 3 and p in own and len(parts) > 1 and not _all_common(parts):
-            return (), False  # a whole word of the mark beside a misspelt one ("THE NORT FACE")
+            return (), False  # a whole word of the mark beside a misspelt one ("KLAVORA BENTY")
         if len(p) == 1:
             initials += 1  # an initial or abbreviation ("N.E.C."): plain beside words
             out.append(p)

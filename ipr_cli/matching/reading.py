@@ -282,7 +282,7 @@ def _noisy_channel(index: MarkIndex, judged: Judged, parts: tuple[str, ...], fol
 def vowel_readings(index: MarkIndex, marks: list[str], folded: str, parts: tuple[str, ...], multi: bool,
                    span_word: bool, seen: set[int]):
     """Readings of a span that leaves out two or more vowels of a long mark
-    (``SWRVSKI``, ``NW BLNCE``): at most one more than the mark's edit budget; more
+    (``TRAVLNOX``, ``KLVRA BENTI``): at most one more than the mark's edit budget; more
     than the budget needs the goods or the brand column to corroborate."""
     if span_word or not typed(parts):
         return
