@@ -217,7 +217,7 @@ def atomic_parquet_writer(path: str) -> Iterator[ParquetHitWriter]:
 
 class ParquetHitWriter:
     """Hits as a Parquet file: the columns of the SPEC's hit object (``reasons`` a list
-    of strings), written in row groups as they come."""
+    of strings) and ``reason_codes``, written in row groups as they come."""
 
     BATCH = 50_000
 
@@ -231,6 +231,7 @@ class ParquetHitWriter:
             ("item_no", pa.string()), ("recordation_id", pa.string()), ("mark", pa.string()),
             ("holder", pa.string()), ("score", pa.int64()), ("verdict", pa.string()),
             ("matched_text", pa.string()), ("reasons", pa.list_(pa.string())),
+            ("reason_codes", pa.list_(pa.string())),  # additive, as in JSON
             ("run_id", pa.string()), ("hit_id", pa.int64()),  # null with --no-save
         ])
         self.writer = pq.ParquetWriter(path, self.schema)
@@ -240,6 +241,7 @@ class ParquetHitWriter:
     def write(self, hit, line, ids: dict | None = None) -> None:
         """``ids``: the saved run's ``run_id`` and ``hit_id``, as JSON hits carry them."""
         row = hit.to_dict()
+        row["reason_codes"] = list(hit.reason_codes)
         if ids:
             row.update(ids)
         self.pending.append(row)

@@ -118,7 +118,7 @@ def test_parquet_output_holds_the_json_hits(ipr, store, tmp_path):
     assert result.stdout == ""
     table = pq.read_table(out)
     assert table.column_names == ["file", "row", "declaration_id", "item_no", "recordation_id", "mark", "holder",
-                                  "score", "verdict", "matched_text", "reasons", "run_id", "hit_id"]
+                                  "score", "verdict", "matched_text", "reasons", "reason_codes", "run_id", "hit_id"]
     rows = table.to_pylist()
     # The run was saved: each hit names its case, as JSON hits of a saved run do.
     assert all(r["run_id"] and isinstance(r["hit_id"], int) for r in rows)

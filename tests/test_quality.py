@@ -61,34 +61,91 @@ def test_hard_set_floor(hard):
     assert {s: r for s, r in hard_sorts.items() if r > 0.10} == {}
 
 
-def wild_figures(text: str) -> tuple[float, dict[str, tuple[float, float]], tuple[int, int]]:
-    """eval-dev-wild's scorer: overall recall; per negative category (and 'clean') the
-    share flagged and the share flagged as hit; signal-word positives naming the signal."""
-    recall = float(re.search(r": recall ([\d.]+) \(", text).group(1))
-    negatives = {m.group(2): (float(m.group(3)), float(m.group(4))) for m in re.finditer(
-        r"^(hard_negative|clean)\s+(\S+)\s+\d+\s+flag ([\d.]+) hit ([\d.]+)", text, re.M)}
+# ---------------------------------------------------------------- issue 13: realistic text
+
+WILD = DATA / "eval-dev-wild"
+
+
+def wild_figures(text: str) -> dict:
+    """eval-dev-wild's scorer: overall recall; recall per positive category; per negative
+    category (and 'clean') the share flagged and the share flagged as hit; signal-word
+    positives naming the signal."""
     named, found = re.search(r"name a counterfeit signal: (\d+)/(\d+)", text).groups()
-    return recall, negatives, (int(named), int(found))
+    return {
+        "recall": float(re.search(r": recall ([\d.]+) \(", text).group(1)),
+        "positives": {m.group(1): float(m.group(2)) for m in re.finditer(
+            r"^positive\s+(\S+)\s+\d+\s+recall ([\d.]+)", text, re.M)},
+        "negatives": {m.group(2): (float(m.group(3)), float(m.group(4))) for m in re.finditer(
+            r"^(hard_negative|clean)\s+(\S+)\s+\d+\s+flag ([\d.]+) hit ([\d.]+)", text, re.M)},
+        "signals": (int(named), int(found)),
+    }
 
 
 @pytest.fixture(scope="module")
 def wild(tmp_path_factory):
+    import csv
+    import json
+
     out = tmp_path_factory.mktemp("wild") / "out.json"
-    screen(DATA / "eval-dev-wild", out)
-    return wild_figures(score(DATA / "eval-dev-wild", out))
+    screen(WILD, out)
+    figures = wild_figures(score(WILD, out))
+    # Recall over every positive outside split_brand_desc, counted from the labels.
+    hits = {(int(h["row"]), h["recordation_id"]) for h in json.loads(out.read_text(encoding="utf-8"))["hits"]}
+    with open(WILD / "labels.csv", encoding="utf-8") as f:
+        labels = [r for r in csv.DictReader(f)
+                  if r["kind"] == "positive" and r["variant"] != "split_brand_desc"]
+    figures["recall_all"] = sum((int(r["row"]), r["expected_recordation_id"]) in hits for r in labels) / len(labels)
+    return figures
 
 
 def test_wild_set_negatives_floor(wild):
     """Realistic innocent lines (issue 13): dictionary words in their plain sense, names
     and places, accessories, boilerplate: each category flagged at most 10 % of the
     time and held as hit at most 2 %; no clean line flagged."""
-    recall, negatives, _ = wild
+    negatives = dict(wild["negatives"])
     assert negatives.pop("clean") == (0.0, 0.0)
     assert len(negatives) == 10
     assert {c: f for c, f in negatives.items() if f[0] > 0.10 or f[1] > 0.02} == {}
-    assert recall >= 0.89
+
+
+def test_wild_set_positives_floor(wild):
+    """Issue 13, criterion 1 (positives): the realistic set's disguises are read."""
+    assert wild["recall_all"] >= 0.95
+    low = {c: r for c, r in wild["positives"].items()
+           if c not in ("split_brand_desc", "dropped_vowels") and r < 0.85}
+    assert low == {}
+    assert wild["positives"]["dropped_vowels"] >= 0.6
 
 
 def test_wild_set_signals_are_named(wild):
-    _, _, (named, found) = wild
+    named, found = wild["signals"]
     assert found >= 35 and named / found >= 0.95
+
+
+NOISY_LINES = 20_000
+
+
+@pytest.fixture(scope="module")
+def noisy(tmp_path_factory):
+    """A noisy batch made deterministically by benchmarks/mknoisy.py (seed 7), screened."""
+    import subprocess
+
+    where = tmp_path_factory.mktemp("noisy")
+    bench = Path(__file__).resolve().parent.parent / "benchmarks"
+    subprocess.run([sys.executable, str(bench / "mknoisy.py"), str(DATA / "eval-dev" / "recordations.csv"),
+                    str(where), "--lines", str(NOISY_LINES), "--seed", "7"], check=True)
+    out = where / "out.json"
+    screen(where, out)
+    text = subprocess.run([sys.executable, str(bench / "score_noisy.py"), str(where), str(out)], check=True,
+                          capture_output=True, text=True).stdout
+    recall = float(re.search(r"recall on planted marks: ([\d.]+)", text).group(1))
+    anyf, hitf = map(float, re.search(r"any ([\d.]+)\s+hit ([\d.]+)", text).groups())
+    return recall, anyf, hitf, text
+
+
+def test_noisy_batch_floor(noisy):
+    """Issue 13, criterion 3: misspelt tariff words are not read as marks, planted marks are."""
+    recall, any_flag, hit, text = noisy
+    assert recall >= 0.99, text
+    assert any_flag <= 0.3, text
+    assert hit <= 0.1, text

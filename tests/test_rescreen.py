@@ -26,14 +26,15 @@ def check(ipr, *args):
 
 
 def test_a_reading_only_the_whole_register_reaches_is_found(ipr, tmp_path):
-    """A typo-ridden word ("JOVEN" for WOVEN) reads as the new mark LOFEN only when the
-    matcher searches letters the new mark lacks (J, V) as the whole register's does."""
+    """A misspelt mark ("LJFEN" for LOFEN) is read only when the matcher searches letters
+    the new mark lacks (J) as the whole register's does.  (A misspelt goods word, such
+    as JOVEN for WOVEN, is no longer read as LOFEN at all: the noisy-channel step.)"""
     header = "recordation_id,mark,holder,valid_from,valid_until\n"
     (tmp_path / "old.csv").write_text(header + "KCS-TM-2020-000001,JUVANTO,Juvanto AG,2020-01-01,2035-12-31\n")
     (tmp_path / "new.csv").write_text(header + "KCS-TM-2026-000002,LOFEN,Lofen Co,2020-01-01,2035-12-31\n")
     (tmp_path / "day.csv").write_text(
         "declaration_id,description,origin\n"
-        "D1,FABRICS JOVEN OF YARNS OF DIFFERENT XO-7087 211 PCS,CN\n"
+        "D1,FABRICS LJFEN OF YARNS OF DIFFERENT XO-7087 211 PCS,CN\n"
         "D2,LOFEN SPORTS BAG,CN\n"
         "D3,JUVANTO WATCH,CN\n"
         "D4,PLAIN COTTON TOWELS,CN\n"

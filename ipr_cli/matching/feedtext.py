@@ -9,6 +9,8 @@ besides its words as written, and findings in decoded text put back where they s
 
 from __future__ import annotations
 
+import re
+
 from ..normalize import GLUED_SYMBOLS, plain
 from .lexicon import is_word
 from .records import Finding, Reading
@@ -42,6 +44,29 @@ def singulars(parts: tuple[str, ...]) -> list[tuple[str, ...]]:
         if last[-3] in "iI":
             stems.append(last[:-3] + ("y" if last[-3] == "i" else "Y"))
     return [parts[:-1] + (stem,) for stem in stems]
+
+
+# A number after a hyphen: "XX-4958" is a model or reference code.
+_CODE_TAIL = re.compile(r"-\d+(?!\w)")
+
+
+def code_prefix(text: str, start: int, end: int) -> bool:
+    """True when ``text[start:end]`` is the letters of a code such as ``XX-4958``: a
+    hyphen and a number follow it, and no letter or digit stands before it.  A short
+    mark read there would be read in every such code of a batch."""
+    if start > 0 and text[start - 1].isalnum():
+        return False
+    return _CODE_TAIL.match(text, end) is not None
+
+
+def not_code(readings, text: str, last: int, end: int, multi: bool):
+    """The ``readings`` of a span ending at ``end`` (its last word begins at ``last``)
+    that are not the letters of a code: a short mark read in ``XX-4958``, and any
+    reading of words whose last (of three characters or fewer) is such letters
+    ("NO. TA-74272" is no mark NOTA)."""
+    if not code_prefix(text, last, end) or multi and end - last > 3:
+        return readings
+    return [r for r in readings if multi is False and not r.form.short]
 
 
 def as_written(found: list[Finding], text: str, starts: tuple[int, ...], ends: tuple[int, ...]) -> list[Finding]:

@@ -194,6 +194,11 @@ class Matcher:
         if capped == E.DROP:
             return None
         force_review = force_review or capped == E.REVIEW
+        weak = R.common_word_verdict(tally.reasons)  # the noisy channel: review at most, when corroborated
+        if weak is not None:
+            if not weak:
+                return None
+            force_review = True
         withheld = R.allowed(self.context.allow, facts, rec, on) is not None
         return Judged(best, rec_index, tally, force_review, withheld)
 

@@ -13,8 +13,12 @@ from typing import NamedTuple
 from ..normalize import CACHE_SIZE, char_letter, fold
 from .features import describe_lookalikes, describe_ops, has_misread, typo_distance, typo_estimate
 from .index import Form, MarkIndex, edit_budget
+from .lexicon import is_model_name
+from .noisy import VOWELS_MIN_LEFT, bare, consonants, devowelled, plain_reading, typed, vowels_dropped  # noqa: F401
 from .records import BRAND_ONLY, CONTEXT, NONE, Reading
+from .rules import common_word_typo
 from .scorer import (
+    VOWEL_PENALTY,
     AFFIX_PENALTY,
     FIRST_LETTER_PENALTY,
     FIRST_WORD_PENALTY,
@@ -56,6 +60,8 @@ def best_readings(index: MarkIndex, marks: list[str], keys: tuple[str, ...], fol
     """The readings of a span: every candidate form for any of its look-alike ``keys``,
     best per form, rivals far behind the best dropped (``marks``: each recordation's mark)."""
     best: dict[int, tuple[float, Judged]] = {}
+    if multi and any(len(p) >= 2 and p.isdigit() for p in parts):
+        phon = ""  # a number among the words is no letters in disguise ("ZO 543" does not sound like a mark)
     for key in keys[:1] if span_word else keys:
         if len(key) < 2:
             continue
@@ -67,12 +73,15 @@ def best_readings(index: MarkIndex, marks: list[str], keys: tuple[str, ...], fol
                 judged = read_span(form, key, folded, phon, parts, multi, span_word, glued, marks[form.rec])
                 if judged is None:
                     continue
+                judged = _noisy_channel(index, judged, parts, folded, glued, marks[form.rec])
                 score = text_points(judged.reasons)
                 prev = best.get(id(form))
                 if prev is None or score > prev[0]:
                     best[id(form)] = (score, judged)
     if best:
         yield from _kept(best)
+    if not glued:  # (vowels left out: a disguise of its own, see vowel_readings)
+        yield from vowel_readings(index, marks, folded, parts, multi, span_word, set(best))
 
 
 def _candidates(index: MarkIndex, key: str, phon: str, span_word: bool) -> set[str]:
@@ -107,8 +116,8 @@ def read_span(form: Form, key: str, folded: str, phon: str, parts: tuple[str, ..
     ``multi``: more than one word; ``span_word``: made of ordinary words; ``glued``:
     the affix cut off it ("" if none); ``mark``: the recordation's mark, for the words.
     """
-    if form.short and (key != form.key or folded != form.fold or glued):
-        return None
+    if form.short and (key != form.key or folded != form.fold or glued and not is_model_name(glued)):
+        return None  # (a short mark glued to anything but a model name: "<MARK>FLIP6")
     edits = _edits(form, key, phon, glued)
     if edits is None or span_word and edits.dist > 0:
         return None  # (an ordinary word near a mark is not a disguise of it)
@@ -251,3 +260,50 @@ def _lookalike_chars(raw: str) -> tuple[str, ...]:
             if p not in out:
                 out.append(p)
     return tuple(out)
+
+
+# ---------------------------------------------------------------- the noisy channel
+
+def _noisy_channel(index: MarkIndex, judged: Judged, parts: tuple[str, ...], folded: str, glued: str,
+                   mark: str) -> Judged:
+    """A reading weakened when its span reads as common words mistyped as closely as
+    it reads as the mark (``rules.common_word_typo``): it then needs corroboration
+    beyond the goods (``rules.common_word_verdict``) and is flagged for review at most."""
+    words, everyday = plain_reading(index, judged.form, parts, folded, glued, mark)
+    reason = common_word_typo(words, mark, everyday) if words else None
+    if reason is None:
+        return judged
+    return judged._replace(reasons=judged.reasons + (reason,))
+
+
+
+# ---------------------------------------------------------------- vowels left out
+
+def vowel_readings(index: MarkIndex, marks: list[str], folded: str, parts: tuple[str, ...], multi: bool,
+                   span_word: bool, seen: set[int]):
+    """Readings of a span that leaves out two or more vowels of a long mark
+    (``TRAVLNOX``, ``KLVRA BENTI``): at most one more than the mark's edit budget; more
+    than the budget needs the goods or the brand column to corroborate."""
+    if span_word or not typed(parts):
+        return
+    letters = bare(folded)
+    if len(letters) < VOWELS_MIN_LEFT or not letters.isascii() or not letters.isalpha():
+        return
+    for form in devowelled(index).get(consonants(letters), ()):
+        if id(form) in seen:
+            continue
+        k = len(form.key)
+        n = vowels_dropped(letters, bare(form.fold))
+        if n < 2 or n > edit_budget(k) + 1:
+            continue
+        needs = CONTEXT if (form.common or n > edit_budget(k)) else NONE
+        named = "two vowels" if n == 2 else f"{n} vowels"
+        reasons = [Reason("disguise", 0.0, f"mark disguised: {named} left out")]
+        reasons.extend(_form_reasons(form, marks[form.rec]))
+        reasons.append(Reason("vowels_dropped", -VOWEL_PENALTY * n, ""))
+        if multi and len(parts) != form.words:
+            shown = " ".join(parts).upper()
+            reasons.append(Reason("spacing", -SPACING_PENALTY, f'letters spaced or punctuated: "{shown}"'))
+        elif not multi and form.words > 1:
+            reasons.append(Reason("joined", -SPACING_PENALTY, "words of the mark joined"))
+        yield Reading(form, tuple(reasons), needs)

@@ -16,7 +16,8 @@ from typing import NamedTuple
 
 from ..models import DeclarationLine, DenyEntry, Recordation, Suppression
 from .goods import Named, chapter_name, heading_name, headings_in_scope, verdict_of
-from .scorer import DENY_BONUS, HIT_THRESHOLD, ORIGIN_BONUS, SIGNAL_BONUS, UNIT_VALUE_BONUS, Reason, text_points
+from .scorer import (COMMON_WORD_PENALTY, DENY_BONUS, HIT_THRESHOLD, ORIGIN_BONUS, SIGNAL_BONUS, UNIT_VALUE_BONUS,
+                     Reason, text_points)
 
 AUTHORIZED = Reason("authorized", 0.0, "")
 OUT_OF_SCOPE = Reason("out_of_scope", 0.0, "")
@@ -64,6 +65,38 @@ def goods_without_code(votes, chapters, head: Named | None = None, hs_scope: tup
         return Reason("goods_in_scope", 0.0,
                       f"no HS code; description suggests goods in scope ({chapter_name(chapter)})")
     return Reason("goods_unknown", 0.0, "no HS code; goods not named plainly, treated as in scope")
+
+
+def common_word_typo(words: Sequence[str], mark: str, everyday: bool = True) -> Reason | None:
+    """The noisy-channel view (issue 13): a span that reads as the common ``words``
+    mistyped as closely as it reads as ``mark`` is weak evidence (a typing error in an
+    ordinary word is far more likely than a disguised mark).  Everyday words (common
+    words as written, everyday goods wording mistyped): ``common_word``, flagged only
+    with strong corroboration; rarer goods words: ``goods_word``, flagged for review at
+    most (``common_word_verdict``).  None when no words are given."""
+    if not words:
+        return None
+    shown = " ".join(w.upper() for w in words)
+    kind = "common word" if everyday else "goods word"
+    return Reason("common_word" if everyday else "goods_word", -COMMON_WORD_PENALTY,
+                  f'reads as the {kind}{"s" if len(words) > 1 else ""} "{shown}" mistyped as closely as {mark}')
+
+
+# What corroborates a reading that ``common_word_typo`` weakened: the line's own words
+# naming the mark (brand column) or the goods as copies (a counterfeit signal), or a
+# deny-listed importer.  The goods, the price and the origin do not: a misspelt goods
+# word sits among goods of its kind, and cheap goods from anywhere are most goods.
+STRONG_CORROBORATION = frozenset({"brand", "counterfeit_signal", "deny"})
+
+
+def common_word_verdict(reasons) -> bool | None:
+    """None for a finding ``common_word_typo`` did not weaken; else whether to flag it
+    (for review): a ``goods_word`` reading is flagged, a ``common_word`` one only with
+    ``STRONG_CORROBORATION`` among ``reasons``."""
+    names = {r.name for r in reasons}
+    if "common_word" in names:
+        return bool(names & STRONG_CORROBORATION)
+    return True if "goods_word" in names else None
 
 
 def authorized_channel(facts: Facts, rules: Rules) -> Reason | None:

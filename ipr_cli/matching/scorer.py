@@ -35,6 +35,8 @@ AFFIX_PENALTY = 6.0             # mark glued to a product word or model code
 TRUNCATED_PENALTY = 12.0        # last word cut short
 FIRST_WORD_PENALTY = 18.0       # only the (distinctive) first word of the mark
 SOUNDS_LIKE_EDIT = 0.75         # a sound-alike respelling counts as this many edits
+VOWEL_PENALTY = 7.0             # per vowel left out of a long mark (TRAVLNOX)
+COMMON_WORD_PENALTY = 10.0      # as close to a common word as to the mark (the noisy channel)
 
 ORIGIN_BONUS = 6.0
 UNIT_VALUE_BONUS = 8.0

@@ -14,9 +14,9 @@ from typing import NamedTuple
 
 from ..normalize import CACHE_SIZE, CJK_CHAR, atoms, fold, is_cjk, phonetic, plain, read_entities, skeleton_variants
 from ..normalize import words as words_of
-from .feedtext import as_written, closest, singulars, without_glued_symbol
+from .feedtext import as_written, closest, not_code, singulars, without_glued_symbol
 from .index import MarkIndex
-from .lexicon import is_affix_word, is_word
+from .lexicon import is_affix_word, is_model_name, is_word
 from .memo import evict_oldest
 from .reading import TYPO_NAMES, best_readings
 from .records import CONTEXT, NONE, Finding, Reading, finding
@@ -174,7 +174,8 @@ class SpanSearch:
             spans = atoms(text)
             for i, j, matches, standalone in found:
                 start, end = spans[i][0], spans[j][1]
-                for reading in matches:
+                # (Not the letters of a code, "XX-4958": feedtext.not_code.)
+                for reading in not_code(matches, text, spans[j][0], end, j > i):
                     out.append(finding(reading, start, end, text[start:end], standalone))
         out.extend(self._native_findings(text))
         return out
@@ -388,7 +389,8 @@ class SpanSearch:
             if not is_affix_word(affix_plain):
                 continue
             keys = span_keys(mark_parts)
-            if not (lo <= len(keys[0]) <= hi):
+            # (A mark of three letters only before a model name: "<MARK>FLIP6", see reading.read_span.)
+            if not ((lo if not is_model_name(affix_plain) else 3) <= len(keys[0]) <= hi):
                 continue
             joined = "".join(mark_parts)
             folded = plain(joined)
