@@ -441,7 +441,18 @@ _QUANTITY = re.compile(
 @lru_cache(maxsize=CACHE_SIZE)
 def affix_cuts(atom: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """Where a word may split into mark + glued affix: (cuts before a suffix, cuts after a prefix)."""
-    if len(atom) < 6 or is_word(plain(atom)):
+    if len(atom) < 6:
+        return (), ()
+    if atom.isascii() and atom.isalnum():
+        # (A new word costs this for every place in it: an ASCII word's plain letters
+        # are its lower case, cut anywhere.)
+        folded = atom.lower()
+        if is_word(folded):
+            return (), ()
+        places = range(2, len(atom) - 1)
+        return (tuple([c for c in places if is_affix_word(folded[c:])]),
+                tuple([c for c in places if is_affix_word(folded[:c])]))
+    if is_word(plain(atom)):
         return (), ()
     suffix = tuple(c for c in range(2, len(atom) - 1) if is_affix_word(plain(atom[c:])))
     prefix = tuple(c for c in range(2, len(atom) - 1) if is_affix_word(plain(atom[:c])))
