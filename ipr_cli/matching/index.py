@@ -349,7 +349,8 @@ class MarkIndex:
             if len(form.key) >= 4:
                 self.by_phon[form.phon].add(form.key)
         self.alphabet = frozenset("".join(self.by_key))
-        self._strange = str.maketrans(dict.fromkeys(self.alphabet))  # deletes the alphabet
+        # Deletes the alphabet's characters: what is left of a key are those no mark key has.
+        self.strange = str.maketrans(dict.fromkeys(self.alphabet))
         self._sorted_keys = sorted(self.by_key)
         self.max_len = max((len(k) for k in self.by_key), default=0)
         self.native_lengths = sorted({len(k) for k in self.native}, reverse=True)
@@ -380,7 +381,7 @@ class MarkIndex:
         # mark key: a key with more such characters (model numbers, sizes) than it may
         # delete needs no variants at all.  Same result, less work.
         # (Counted in C: ``_strange`` deletes the alphabet's characters.)
-        strange_of = self._strange
+        strange_of = self.strange
         strange = len(key.translate(strange_of))
         variants = deletions(key, depth) if strange <= depth else set()
         single = undouble(key) if _DOUBLED.search(key) is not None else key

@@ -288,14 +288,14 @@ class SpanSearch:
         whether a suffix or a prefix may be cut off it, characters no mark key has."""
         info = self._atom_cache.get(atom)
         if info is None:
-            r = unicodedata.normalize("NFKC", atom)
+            ascii = atom.isascii()
+            r = atom if ascii else unicodedata.normalize("NFKC", atom)  # (ASCII is NFKC)
             key = span_keys((r,))[0]
             # A word longer than this ends every span before its affixes are looked at
             # (and looking would cost time and memory quadratic in its length).
             cuts = affix_cuts(r) if len(key) <= self.index.max_len + 14 else ((), ())
-            alphabet = self.index.alphabet
-            info = Word(r, key, len(key), not r.isascii() and is_cjk(r[0]), self._blocks(r),
-                    bool(cuts[0]), bool(cuts[1]), sum(1 for ch in key if ch not in alphabet))
+            info = Word(r, key, len(key), not ascii and not r.isascii() and is_cjk(r[0]), self._blocks(r),
+                        bool(cuts[0]), bool(cuts[1]), len(key.translate(self.index.strange)))
             if len(self._atom_cache) >= SPAN_CACHE_SIZE:
                 evict_oldest(self._atom_cache)
             self._atom_cache[atom] = info
