@@ -243,7 +243,7 @@ def _reference_code(monkeypatch) -> None:
     import functools
 
     from ipr_cli import normalize
-    from ipr_cli.matching import index, lexicon, spans
+    from ipr_cli.matching import index, lexicon, matcher, spans
 
     phon = functools.lru_cache(maxsize=None)(_reference_phonetic)
     for module in (normalize, spans, index):
@@ -254,6 +254,7 @@ def _reference_code(monkeypatch) -> None:
     monkeypatch.setattr(index, "deletions", _reference_deletions)
     monkeypatch.setattr(index.MarkIndex, "_candidates", _reference_candidates)
     monkeypatch.setattr(spans.SpanSearch, "_atom_info", _reference_atom_info)
+    monkeypatch.setattr(matcher, "signals_in", functools.lru_cache(maxsize=None)(_reference_signals))
 
 
 @pytest.fixture
@@ -304,3 +305,37 @@ def test_new_word_helpers_agree_with_the_code_they_replaced():
                 assert lexicon.is_compound_word.__wrapped__(piece) == _reference_compound(piece), piece
         for depth in (1, 2):
             assert deletions(p, depth) == _reference_deletions(p, depth), p
+
+
+def _reference_signals(text: str) -> tuple[str, ...]:
+    """``signals.signals_in`` as it was: the table's expression run on every text."""
+    from ipr_cli.matching.signals import _key, table
+    from ipr_cli.normalize import fold, read_entities
+
+    if not text:
+        return ()
+    signals = table()
+    decoded = read_entities(text)
+    folded = fold(decoded[0] if decoded else text)
+    if signals.unless is not None:
+        folded = signals.unless.sub(lambda m: " " * len(m.group()), folded)
+    found = [signals.names.get(_key(m.group()), m.group().upper()) for m in signals.pattern.finditer(folded)]
+    return tuple(dict.fromkeys(found))
+
+
+def test_signals_found_as_before_on_the_development_sets():
+    import csv
+
+    from ipr_cli.matching.signals import signals_in
+
+    texts = set()
+    for name in ("eval-dev", "eval-dev-hard", "noisy"):
+        with open(DATA / name / "declarations.csv", newline="", encoding="utf-8") as f:
+            texts.update(t for row in csv.DictReader(f) for t in (row["description"], row["brand"]))
+    texts |= {"REPLICA", "1:1 MIRROR", "AAA BATTERIES", "짝퉁 가방", "&#82;EPLICA BAG", "super-copy watch"}
+    found = 0
+    for text in sorted(texts):
+        expected = _reference_signals(text)
+        assert signals_in.__wrapped__(text) == expected, text
+        found += bool(expected)
+    assert found > 10
