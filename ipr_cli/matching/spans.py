@@ -468,7 +468,16 @@ def is_number(text: str) -> bool:
 @lru_cache(maxsize=CACHE_SIZE)
 def span_keys(parts: tuple[str, ...]) -> tuple[str, ...]:
     """The look-alike keys of a span of atoms joined: plain, and with letter pairs merged."""
-    variants = [(plain(p),) if is_number(plain(p)) else skeleton_variants(p) for p in parts]
-    base = "".join(v[0] for v in variants)
-    merged = "".join(v[-1] for v in variants)
+    if len(parts) == 1:
+        return _word_keys(parts[0])
+    variants = [_word_keys(p) for p in parts]  # (each word's, remembered: runs share words)
+    base = "".join([v[0] for v in variants])
+    merged = "".join([v[-1] for v in variants])
     return (base,) if merged == base else (base, merged)
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _word_keys(part: str) -> tuple[str, ...]:
+    """``span_keys`` of one atom."""
+    folded = plain(part)
+    return (folded,) if is_number(folded) else skeleton_variants(part)
