@@ -348,9 +348,7 @@ class MarkIndex:
             self.by_key[form.key].append(form)
             if len(form.key) >= 4:
                 self.by_phon[form.phon].add(form.key)
-        self.alphabet = frozenset("".join(self.by_key))
-        # Deletes the alphabet's characters: what is left of a key are those no mark key has.
-        self.strange = str.maketrans(dict.fromkeys(self.alphabet))
+        self.alphabet = frozenset("".join(self.by_key))  # (and ``strange``: see below)
         self._sorted_keys = sorted(self.by_key)
         self.max_len = max((len(k) for k in self.by_key), default=0)
         self.native_lengths = sorted({len(k) for k in self.native}, reverse=True)
@@ -360,6 +358,19 @@ class MarkIndex:
         self.mark_words = frozenset(
             plain(w) for f in self.forms if f.words > 1 for w in f.text.replace("-", " ").split()
         )
+
+    @property
+    def alphabet(self) -> frozenset[str]:
+        """The characters some mark key has (a rescreen's matcher is given the whole
+        register's: see rescreen.RegisterLimits)."""
+        return self._alphabet
+
+    @alphabet.setter
+    def alphabet(self, chars: frozenset[str]) -> None:
+        self._alphabet = frozenset(chars)
+        # Deletes the alphabet's characters: what is left of a key are those no mark
+        # key has (counted in C, for every new word: see ``_candidates``).
+        self.strange = str.maketrans(dict.fromkeys(self._alphabet))
 
     def candidates(self, key: str, phon: str) -> set[str]:
         """Mark keys that may lie within their edit budget of ``key`` (or sound like it)."""
