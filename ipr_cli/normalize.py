@@ -170,7 +170,9 @@ def skeleton(text: str) -> str:
 
 
 # In order; a plain string is replaced as it is (str.replace: as re.sub would, faster).
-_PHONETIC_RULES: tuple[tuple[re.Pattern[str] | str, str], ...] = tuple(
+# (The rules as written; ``phonetic`` applies them in fewer passes, to the same effect:
+# tests/test_normalize.py compares the two.)
+PHONETIC_RULES: tuple[tuple[re.Pattern[str] | str, str], ...] = tuple(
     (re.compile(p) if any(c in p for c in "()[]\\") else p, r)
     for p, r in (
         (r"([a-z])\1+", r"\1"),
@@ -189,6 +191,10 @@ _PHONETIC_RULES: tuple[tuple[re.Pattern[str] | str, str], ...] = tuple(
     )
 )
 _NOT_LATIN = re.compile(r"[^a-z]+")
+_DOUBLED = re.compile(r"([a-z])\1+")
+_SOFT_C = re.compile(r"c(?=[eiy])")
+# The single-letter rules (C→K, Q→K, X→KS, Z→S, Y→I) at once: none reads another's output.
+_SOUND_LETTERS = str.maketrans({"c": "k", "q": "k", "x": "ks", "z": "s", "y": "i"})
 
 
 @lru_cache(maxsize=CACHE_SIZE)
@@ -196,12 +202,23 @@ def phonetic(text: str) -> str:
     """A sound-alike key: ``PHALKON``/``FALKON``, ``ZORVEKS``/``ZORVEX``, ``KITTIE``/``KITTY`` agree.
 
     Rules: PH→F, CK/C/Q→K (C before E/I/Y→S), X→KS, Z→S, Y→I, EE→I, a silent final E
-    dropped, doubled letters single.
+    dropped, doubled letters single (``PHONETIC_RULES``, in order).  The key holds
+    Latin letters only, so a word boundary is its end.
     """
     key = _NOT_LATIN.sub("", letters_of(text))
-    for pattern, repl in _PHONETIC_RULES:
-        key = key.replace(pattern, repl) if pattern.__class__ is str else pattern.sub(repl, key)
-    return key
+    key = _DOUBLED.sub(r"\1", key)
+    if "ph" in key:
+        key = key.replace("ph", "f")
+    if "c" in key:
+        key = _SOFT_C.sub("s", key.replace("ck", "k"))
+    key = key.translate(_SOUND_LETTERS)
+    if key.endswith("ie"):
+        key = key[:-1]
+    if "ee" in key:
+        key = key.replace("ee", "i")
+    if len(key) >= 4 and key[-1] == "e":
+        key = key[:-1]
+    return _DOUBLED.sub(r"\1", key)
 
 
 @lru_cache(maxsize=CACHE_SIZE)

@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import marshal
 import os
+import re
 import stat
 from collections import defaultdict
 from dataclasses import dataclass
@@ -97,6 +98,9 @@ def deletions(key: str, depth: int) -> set[str]:
     return out
 
 
+
+
+_DOUBLED = re.compile(r"(.)\1")  # a key with a letter doubled
 
 
 def undouble(key: str) -> str:
@@ -344,7 +348,7 @@ class MarkIndex:
             self.by_key[form.key].append(form)
             if len(form.key) >= 4:
                 self.by_phon[form.phon].add(form.key)
-        self.alphabet = frozenset("".join(self.by_key))
+        self.alphabet = frozenset("".join(self.by_key))  # (and ``strange``: see below)
         self._sorted_keys = sorted(self.by_key)
         self.max_len = max((len(k) for k in self.by_key), default=0)
         self.native_lengths = sorted({len(k) for k in self.native}, reverse=True)
@@ -354,6 +358,19 @@ class MarkIndex:
         self.mark_words = frozenset(
             plain(w) for f in self.forms if f.words > 1 for w in f.text.replace("-", " ").split()
         )
+
+    @property
+    def alphabet(self) -> frozenset[str]:
+        """The characters some mark key has (a rescreen's matcher is given the whole
+        register's: see rescreen.RegisterLimits)."""
+        return self._alphabet
+
+    @alphabet.setter
+    def alphabet(self, chars: frozenset[str]) -> None:
+        self._alphabet = frozenset(chars)
+        # Deletes the alphabet's characters: what is left of a key are those no mark
+        # key has (counted in C, for every new word: see ``_candidates``).
+        self.strange = str.maketrans(dict.fromkeys(self._alphabet))
 
     def candidates(self, key: str, phon: str) -> set[str]:
         """Mark keys that may lie within their edit budget of ``key`` (or sound like it)."""
@@ -374,14 +391,15 @@ class MarkIndex:
         # A variant keeping a character that no mark key has cannot be a deletion of a
         # mark key: a key with more such characters (model numbers, sizes) than it may
         # delete needs no variants at all.  Same result, less work.
-        alphabet = self.alphabet
-        strange = sum(1 for ch in key if ch not in alphabet)
+        # (Counted in C: ``_strange`` deletes the alphabet's characters.)
+        strange_of = self.strange
+        strange = len(key.translate(strange_of))
         variants = deletions(key, depth) if strange <= depth else set()
-        single = undouble(key)
-        if single != key and (strange <= 1 or sum(1 for ch in single if ch not in alphabet) <= 1):
+        single = undouble(key) if _DOUBLED.search(key) is not None else key
+        if single != key and (strange <= 1 or len(single.translate(strange_of)) <= 1):
             variants |= deletions(single, 1)  # a doubled letter on top of another slip
         misread = key.translate(MISREAD)
-        if misread != key and sum(1 for ch in misread if ch not in alphabet) <= 1:
+        if misread != key and len(misread.translate(strange_of)) <= 1:
             variants |= deletions(misread, 1)  # look-alike letters (c for e) on top of another slip
         for d in by_delete.keys() & variants:  # (the variants looked up in C)
             hit = by_delete[d]

@@ -66,6 +66,13 @@ def is_word(text: str) -> bool:
     return text in english_words() or (len(text) >= 3 and text in goods_words())
 
 
+@lru_cache(maxsize=1)
+def _all_words() -> frozenset[str]:
+    """Every ordinary word: what ``is_word`` accepts among ASCII letters (goods words
+    have three letters or more)."""
+    return english_words() | goods_words()
+
+
 @lru_cache(maxsize=CACHE_SIZE)
 def is_affix_word(text: str) -> bool:
     """True when ``text`` may stand glued to a mark: a goods word, series word or model code."""
@@ -81,7 +88,8 @@ def is_affix_word(text: str) -> bool:
         return True
     if len(text) >= 5 and _is_plain_affix(text[:-1]):
         return True  # a series or goods word with a model letter ("<MARK>SERIESX")
-    if len(text) >= 3 and (text in goods_words() or stem(text) in goods_words()):
+    goods = goods_words()
+    if len(text) >= 3 and (text in goods or stem(text) in goods):
         return True
     if len(text) >= 4 and text in english_words():
         return True
@@ -110,9 +118,14 @@ def is_compound_word(text: str) -> bool:
     """True for two goods words written as one (BRAKEPADS, SPARKPLUG, TSHIRT), not for one word."""
     if is_word(text) or text in SERIES_WORDS:
         return False
-    for i in range(1, len(text) - 2):
-        head, tail = text[:i], text[i:]
-        if (len(head) >= 3 and is_word(head) or head == "t" and len(tail) >= 4) and len(tail) >= 3 and is_word(tail):
+    if not (text.isascii() and text.isalpha()):
+        return False  # (no part of it is a word)
+    # A new word costs this for every place it may be cut (see spans.affix_cuts): the
+    # tails that are words first, looked up in C, then their heads.
+    words = _all_words()
+    n = len(text)
+    for i in [i for i in range(1, n - 2) if text[i:] in words]:
+        if i >= 3 and text[:i] in words or i == 1 and text[0] == "t" and n - 1 >= 4:
             return True
     return False
 

@@ -136,11 +136,17 @@ class Matcher:
         scoped = len(hs) >= 2
         recordations = self.recordations
         facts = R.facts_of(line)
-        signals = tuple(dict.fromkeys(signals_in(line.description) + signals_in(line.brand)))
+        kept = [(rec_index, one) for rec_index, one in best.items()
+                if active[rec_index] and not (scoped and not recordations[rec_index].covers_hs(hs))]
+        # The line's signals are read only when a finding is close enough to the bar
+        # for them to count: ``_judge`` refuses one further below it whatever they are
+        # (and reading them is most of the work for a line whose findings are all weak).
+        signals: tuple[str, ...] = ()
+        bar = REVIEW_THRESHOLD - SIGNAL_SLACK
+        if any(round(min(100.0, one.finding.text_score)) >= bar for _, one in kept):
+            signals = tuple(dict.fromkeys(signals_in(line.description) + signals_in(line.brand)))
         out = []
-        for rec_index, one in best.items():
-            if not active[rec_index] or scoped and not recordations[rec_index].covers_hs(hs):
-                continue
+        for rec_index, one in kept:
             judged = self._judge(line, on, rec_index, one, hs, facts, signals)
             if judged is not None:
                 out.append(judged)

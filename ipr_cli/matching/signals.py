@@ -66,7 +66,16 @@ def signals_in(text: str) -> tuple[str, ...]:
     signals = table()
     decoded = read_entities(text)  # as a browser shows it: "&#82;EPLICA"
     folded = fold(decoded[0] if decoded else text)
+    if not any(word in folded for word in _first_words()):
+        return ()  # (the table's expression is slow: a text without a signal's first word is done)
     if signals.unless is not None:
         folded = signals.unless.sub(lambda m: " " * len(m.group()), folded)
     found = [signals.names.get(_key(m.group()), m.group().upper()) for m in signals.pattern.finditer(folded)]
     return tuple(dict.fromkeys(found))
+
+
+@lru_cache(maxsize=1)
+def _first_words() -> tuple[str, ...]:
+    """The first word of each signal, folded: a text in which none stands carries no
+    signal (blanking ``unless`` phrases only takes words away)."""
+    return tuple(sorted({key.split(" ")[0] for key in table().names}))

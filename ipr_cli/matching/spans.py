@@ -289,14 +289,14 @@ class SpanSearch:
         whether a suffix or a prefix may be cut off it, characters no mark key has."""
         info = self._atom_cache.get(atom)
         if info is None:
-            r = unicodedata.normalize("NFKC", atom)
+            ascii = atom.isascii()
+            r = atom if ascii else unicodedata.normalize("NFKC", atom)  # (ASCII is NFKC)
             key = span_keys((r,))[0]
             # A word longer than this ends every span before its affixes are looked at
             # (and looking would cost time and memory quadratic in its length).
             cuts = affix_cuts(r) if len(key) <= self.index.max_len + 14 else ((), ())
-            alphabet = self.index.alphabet
-            info = Word(r, key, len(key), not r.isascii() and is_cjk(r[0]), self._blocks(r),
-                    bool(cuts[0]), bool(cuts[1]), sum(1 for ch in key if ch not in alphabet))
+            info = Word(r, key, len(key), not ascii and not r.isascii() and is_cjk(r[0]), self._blocks(r),
+                        bool(cuts[0]), bool(cuts[1]), len(key.translate(self.index.strange)))
             if len(self._atom_cache) >= SPAN_CACHE_SIZE:
                 evict_oldest(self._atom_cache)
             self._atom_cache[atom] = info
@@ -443,7 +443,18 @@ _QUANTITY = re.compile(
 @lru_cache(maxsize=CACHE_SIZE)
 def affix_cuts(atom: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """Where a word may split into mark + glued affix: (cuts before a suffix, cuts after a prefix)."""
-    if len(atom) < 6 or is_word(plain(atom)):
+    if len(atom) < 6:
+        return (), ()
+    if atom.isascii() and atom.isalnum():
+        # (A new word costs this for every place in it: an ASCII word's plain letters
+        # are its lower case, cut anywhere.)
+        folded = atom.lower()
+        if is_word(folded):
+            return (), ()
+        places = range(2, len(atom) - 1)
+        return (tuple([c for c in places if is_affix_word(folded[c:])]),
+                tuple([c for c in places if is_affix_word(folded[:c])]))
+    if is_word(plain(atom)):
         return (), ()
     suffix = tuple(c for c in range(2, len(atom) - 1) if is_affix_word(plain(atom[c:])))
     prefix = tuple(c for c in range(2, len(atom) - 1) if is_affix_word(plain(atom[:c])))
@@ -459,7 +470,16 @@ def is_number(text: str) -> bool:
 @lru_cache(maxsize=CACHE_SIZE)
 def span_keys(parts: tuple[str, ...]) -> tuple[str, ...]:
     """The look-alike keys of a span of atoms joined: plain, and with letter pairs merged."""
-    variants = [(plain(p),) if is_number(plain(p)) else skeleton_variants(p) for p in parts]
-    base = "".join(v[0] for v in variants)
-    merged = "".join(v[-1] for v in variants)
+    if len(parts) == 1:
+        return _word_keys(parts[0])
+    variants = [_word_keys(p) for p in parts]  # (each word's, remembered: runs share words)
+    base = "".join([v[0] for v in variants])
+    merged = "".join([v[-1] for v in variants])
     return (base,) if merged == base else (base, merged)
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _word_keys(part: str) -> tuple[str, ...]:
+    """``span_keys`` of one atom."""
+    folded = plain(part)
+    return (folded,) if is_number(folded) else skeleton_variants(part)
