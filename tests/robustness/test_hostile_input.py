@@ -480,7 +480,7 @@ def exchange_packages(draw) -> bytes:
         signature["value"] = base64.b64encode(draw(st.binary(min_size=64, max_size=64))).decode()
     elif signing == "stale" and members:  # signed, then one member changed
         name = draw(st.sampled_from(sorted(members)))
-        members[name] = exchange.canonical(draw(HOSTILE_JSON)) if draw(st.booleans()) else members[name] + b" "
+        members[name] = _member(draw(HOSTILE_JSON)) if draw(st.booleans()) else members[name] + b" "
     if "signature" in package:
         signature = package["signature"]  # a hostile value drawn above
     if signing != "none":
