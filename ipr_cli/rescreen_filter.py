@@ -65,6 +65,7 @@ import re
 from .matching.features import _CHEAP_CLASS
 from .matching.index import MarkIndex, edit_budget
 from .matching.spans import _CJK_LETTER
+from .matching.noisy import VOWELS
 from .normalize import CJK_CHAR, MULTI_LOOKALIKES, SYMBOL_LETTERS, char_table, fold, read_entities
 from .normalize import words as words_of
 
@@ -155,12 +156,22 @@ def typo_patterns(key: str, budget: int) -> list[str] | None:
     return None
 
 
+def devowelled_patterns(key: str) -> list[str]:
+    """The pattern a span that leaves out vowels of ``key`` (and nothing else) shows in
+    ``U``: every vowel optional (``reading.vowel_readings``, which reads up to one vowel
+    more than the edit budget); none for a key of fewer than two vowels."""
+    if sum(ch in VOWELS for ch in key) < 2:
+        return []
+    return ["".join(f"(?:{_char(_folded(ch))})?" if ch in VOWELS else _char(_folded(ch)) for ch in key)]
+
+
 def whole_word_pattern(fold: str) -> bytes:
-    """A short form's folded letters as whole words of ``W`` (see the module docstring)."""
+    """A short form's folded letters as whole words of ``W`` (see the module docstring),
+    or glued to a model name (``<MARK>FLIP6``: ``lexicon.is_model_name``)."""
     chars = [re.escape(c).encode("ascii") for c in fold]
     if fold.endswith("y"):
         chars[-1] = b"(?:y|ie)"  # a plural IES read as Y
-    return b"(?<![a-z0-9])" + b" *".join(chars) + b"(?:e?s)?(?![a-z0-9])"
+    return b"(?<![a-z0-9])" + b" *".join(chars) + b"(?:e?s)?(?:(?![a-z0-9])|(?=[a-z]{3,}[0-9]))"
 
 
 def sound_image(letters: bytes) -> bytes:
@@ -196,6 +207,7 @@ class ChangedMarksFilter:
                 self.everything = True
                 continue
             patterns.update(found)
+            patterns.update(devowelled_patterns(form.key))
             if len(form.phon) >= 4:
                 sounds.add(sound_image(form.phon.encode("ascii")))
         self.sounds = re.compile(b"|".join(sound_pattern(s) for s in sorted(sounds))) if sounds else None

@@ -66,7 +66,7 @@ def _texts(name):
         return {t for row in csv.DictReader(f) for t in (row.get("description"), row.get("brand")) if t}
 
 
-@pytest.mark.parametrize("name", ["eval-dev", "eval-dev-hard"])
+@pytest.mark.parametrize("name", ["eval-dev", "eval-dev-hard", "eval-dev-wild"])
 def test_the_filter_keeps_every_text_the_whole_registers_matcher_reads_a_mark_in(name):
     """Every field value of the development sets in which the matcher of the whole
     register finds a form of a recordation is kept by that recordation's filter."""
