@@ -34,20 +34,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from scale import timed  # noqa: E402  (this folder is on sys.path when run as a script)
+
 BIN = Path(sys.executable).parent
-
-
-def timed(args: list, env: dict) -> tuple[float, float]:
-    """Wall seconds, and CPU seconds of the process and the children it waited for."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - started
-    code = os.waitstatus_to_exitcode(status)
-    if code not in (0, 1):
-        sys.exit(f"{' '.join(map(str, args))} failed ({code}): {err}")
-    return elapsed, usage.ru_utime + usage.ru_stime
 
 
 def split_register(path: Path, chosen: str, work: Path) -> tuple[Path, Path]:

@@ -79,12 +79,16 @@ def output_options(
             kwargs["fmt"] = choose_format(value if value is not None else chosen, formats)
             return command(*args, **kwargs)
 
-        run.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
-        run.__annotations__ = {p.name: p.annotation for p in params
-                               if p.annotation is not inspect.Parameter.empty}
-        return run
+        return _with_parameters(run, signature, params)
 
     return decorate
+
+
+def _with_parameters(run: Callable, signature: inspect.Signature, params: list) -> Callable:
+    """``run`` showing Typer the parameters ``params`` (its signature and annotations)."""
+    run.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+    run.__annotations__ = {p.name: p.annotation for p in params if p.annotation is not inspect.Parameter.empty}
+    return run
 
 
 def choose_format(value: str, allowed: tuple[str, ...]) -> str:
@@ -116,9 +120,6 @@ def grouped_options(name: str, options: dict[str, Any]) -> Callable:
             kwargs[name] = {key: value for key, value in given.items() if value is not None}
             return command(*args, **kwargs)
 
-        run.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
-        run.__annotations__ = {p.name: p.annotation for p in params
-                               if p.annotation is not inspect.Parameter.empty}
-        return run
+        return _with_parameters(run, signature, params)
 
     return decorate

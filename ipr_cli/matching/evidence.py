@@ -39,7 +39,9 @@ from .scorer import Reason
 
 DROP, REVIEW = "drop", "review"
 
-# The line itself says it: these lift any reading.
+# The line itself says it: these lift any reading (and are the only corroboration of a
+# reading the noisy channel weakened: a misspelt goods word sits among goods of its
+# kind, and cheap goods from anywhere are most goods).
 DECISIVE = frozenset({"brand", "counterfeit_signal", "deny"})
 # Together they lift a weak reading to hit.
 SUPPORT = frozenset({"origin", "unit_value"})
@@ -347,8 +349,19 @@ def cap(reasons, goods_in_scope: bool) -> str | None:
     """What the evidence allows: ``DROP`` (not flagged), ``REVIEW`` (at most review) or
     None (the score decides).  ``reasons``: the finding's reasons with the line's context
     reasons; ``goods_in_scope``: the line's HS code, or its description, puts the goods
-    in the recordation's scope."""
+    in the recordation's scope.  A reading the noisy channel weakened
+    (``rules.common_word_typo``) is reviewed at most: an everyday word's only with
+    ``DECISIVE`` corroboration, else not flagged."""
     names = {r.name for r in reasons}
+    allowed = _distinctiveness_cap(names, goods_in_scope)
+    if allowed == DROP:
+        return DROP
+    if "common_word" in names:
+        return REVIEW if names & DECISIVE else DROP
+    return REVIEW if "goods_word" in names else allowed
+
+
+def _distinctiveness_cap(names: set[str], goods_in_scope: bool) -> str | None:
     if names & DECISIVE:
         return None
     if names & PLAIN or "party_plain" in names or "compatibility" in names and not goods_in_scope:

@@ -200,24 +200,16 @@ class Matcher:
         if capped == E.DROP:
             return None
         force_review = force_review or capped == E.REVIEW
-        weak = R.common_word_verdict(tally.reasons)  # the noisy channel: review at most, when corroborated
-        if weak is not None:
-            if not weak:
-                return None
-            force_review = True
         withheld = R.allowed(self.context.allow, facts, rec, on) is not None
         return Judged(best, rec_index, tally, force_review, withheld)
 
     def _weigh(self, line: DeclarationLine, best: Best, rec: Recordation, rules: R.Rules, hs: str,
                tally: Tally) -> str | None:
         """The evidence model (``evidence``): how distinctive the reading is, its reasons
-        added to ``tally``, weighed with the corroboration already there; what it allows
-        (``evidence.DROP``, ``evidence.REVIEW`` or None)."""
+        added to ``tally``, weighed with the corroboration already there and the noisy
+        channel's doubt; what it allows (``evidence.DROP``, ``evidence.REVIEW`` or None)."""
         finding = best.finding
-        found = E.reasons_of(finding, best.field_name, line.description, rules.common, self._is_mark)
-        if not found and finding.form.kind != "first_word":
-            return None
-        tally.reasons.extend(found)
+        tally.reasons.extend(E.reasons_of(finding, best.field_name, line.description, rules.common, self._is_mark))
         in_scope = bool(hs) or not rec.hs_scope or any(r.name == "goods_in_scope" for r in tally.reasons)
         return E.cap(tally.reasons, in_scope)
 

@@ -268,7 +268,7 @@ def _noisy_channel(index: MarkIndex, judged: Judged, parts: tuple[str, ...], fol
                    mark: str) -> Judged:
     """A reading weakened when its span reads as common words mistyped as closely as
     it reads as the mark (``rules.common_word_typo``): it then needs corroboration
-    beyond the goods (``rules.common_word_verdict``) and is flagged for review at most."""
+    beyond the goods (``evidence.cap``) and is flagged for review at most."""
     words, everyday = plain_reading(index, judged.form, parts, folded, glued, mark)
     reason = common_word_typo(words, mark, everyday) if words else None
     if reason is None:

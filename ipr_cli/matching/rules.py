@@ -73,30 +73,13 @@ def common_word_typo(words: Sequence[str], mark: str, everyday: bool = True) -> 
     ordinary word is far more likely than a disguised mark).  Everyday words (common
     words as written, everyday goods wording mistyped): ``common_word``, flagged only
     with strong corroboration; rarer goods words: ``goods_word``, flagged for review at
-    most (``common_word_verdict``).  None when no words are given."""
+    most (``evidence.cap`` weighs both).  None when no words are given."""
     if not words:
         return None
     shown = " ".join(w.upper() for w in words)
     kind = "common word" if everyday else "goods word"
     return Reason("common_word" if everyday else "goods_word", -COMMON_WORD_PENALTY,
                   f'reads as the {kind}{"s" if len(words) > 1 else ""} "{shown}" mistyped as closely as {mark}')
-
-
-# What corroborates a reading that ``common_word_typo`` weakened: the line's own words
-# naming the mark (brand column) or the goods as copies (a counterfeit signal), or a
-# deny-listed importer.  The goods, the price and the origin do not: a misspelt goods
-# word sits among goods of its kind, and cheap goods from anywhere are most goods.
-STRONG_CORROBORATION = frozenset({"brand", "counterfeit_signal", "deny"})
-
-
-def common_word_verdict(reasons) -> bool | None:
-    """None for a finding ``common_word_typo`` did not weaken; else whether to flag it
-    (for review): a ``goods_word`` reading is flagged, a ``common_word`` one only with
-    ``STRONG_CORROBORATION`` among ``reasons``."""
-    names = {r.name for r in reasons}
-    if "common_word" in names:
-        return bool(names & STRONG_CORROBORATION)
-    return True if "goods_word" in names else None
 
 
 def authorized_channel(facts: Facts, rules: Rules) -> Reason | None:
