@@ -114,10 +114,13 @@ def verify(store: Store, package: dict, data: bytes, path: str) -> None:
         ) from None
 
 
-def _check_recordations(package: dict, path: str) -> None:
+def _check_recordations(package: dict, path: str) -> list[dict[str, str]]:
+    """Refuse a package whose recordations break the rules; return them in canonical form
+    (as validated: trimmed, lists and dates normalised), which is what is stored."""
     from ..recordations import parse
 
     problems = []
+    canonical = []
     # An id given twice would be counted twice and audited as two additions.
     for member, field in (("outcomes", "outcome_id"), ("recordations", "recordation_id")):
         first: dict[str, int] = {}
@@ -126,15 +129,18 @@ def _check_recordations(package: dict, path: str) -> None:
             if at != i:
                 problems.append(f"{member}[{i}].{field} {item[field]!r} already given in {member}[{at}]")
     for i, record in enumerate(package["recordations"]):
-        _, bad = parse({k: record.get(k, "") for k in RECORDATION_FIELDS})
+        parsed, bad = parse({k: record.get(k, "") for k in RECORDATION_FIELDS})
         for field, why in bad:
             problems.append(f"recordations[{i}] ({record.get('recordation_id')}) {field}: {why}")
+        if parsed is not None:
+            canonical.append(parsed.to_record())
     if problems:
         raise InputError(
             f"Package {path} holds outcomes or recordations that break the rules: "
             + "; ".join(problems[:10]) + (f" (and {len(problems) - 10} more)" if len(problems) > 10 else "")
             + ". Nothing was imported."
         )
+    return canonical
 
 
 def import_package(store: Store, path: str) -> ImportResult:
@@ -147,7 +153,7 @@ def import_package(store: Store, path: str) -> ImportResult:
             f"Package {path} is addressed to {package['to']}, not to this administration ({own['admin']}). "
             "Nothing was imported."
         )
-    _check_recordations(package, path)
+    recordations = _check_recordations(package, path)
     sender, package_id = package["from"], package["package_id"]
     result = ImportResult(package_id, sender)
     with store.write():
@@ -177,9 +183,9 @@ def import_package(store: Store, path: str) -> ImportResult:
             rows,
         )
         added = store.conn.execute(count, (sender,)).fetchone()[0] - known
-        _merge_recordations(store, sender, package_id, stamp, package["recordations"])
+        _merge_recordations(store, sender, package_id, stamp, recordations)
         result.outcomes = len(package["outcomes"])
-        result.recordations = len(package["recordations"])
+        result.recordations = len(recordations)
         store.conn.execute(
             "INSERT INTO exchange_packages (package_id, direction, partner, created, at, user, since, outcomes,"
             " recordations, sha256, file) VALUES (?, 'received', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -194,12 +200,13 @@ def import_package(store: Store, path: str) -> ImportResult:
 
 
 def _merge_recordations(store: Store, partner: str, package_id: str, stamp: str, records: list[dict]) -> None:
-    """Add or update a partner's recordations, each change audited (inside :meth:`Store.write`)."""
+    """Add or update a partner's recordations (canonical, as validated), each change
+    audited (inside :meth:`Store.write`)."""
     old = {row[0]: json.loads(row[1]) for row in store.conn.execute(
         "SELECT recordation_id, record FROM partner_recordations WHERE partner = ?", (partner,))}
     note = f"exchange package {package_id}"
     for r in records:
-        new = {k: r.get(k, "") for k in RECORDATION_FIELDS}
+        new = {k: r[k] for k in RECORDATION_FIELDS}
         rid = new["recordation_id"]
         before = old.get(rid)
         if before == new:
@@ -230,8 +237,12 @@ def list_packages(store: Store) -> list[dict]:
 
 def partner_recordations(store: Store) -> list:
     """Partners' recordations, each id prefixed with its partner (``FR:ID``) so none can
-    shadow one of this administration's own."""
-    from ..recordations import from_store_row
+    shadow one of this administration's own.
+
+    Each is validated again as it is read (they are few): one stored raw by an older ipr,
+    or changed outside ipr, is refused (exit 3) naming it and its field, never a crash."""
+    from ..errors import StoreError
+    from ..recordations import parse
 
     with store.guard():
         rows = store.conn.execute(
@@ -239,9 +250,20 @@ def partner_recordations(store: Store) -> list:
         ).fetchall()
     out = []
     for row in rows:
-        record = json.loads(row["record"])
-        record["recordation_id"] = f"{row['partner']}:{record['recordation_id']}"
-        out.append(from_store_row(record))
+        try:
+            record = json.loads(row["record"])
+            record = {k: record.get(k) or "" for k in RECORDATION_FIELDS}
+            parsed, bad = parse(record) if all(isinstance(v, str) for v in record.values()) else (None, [("record", "not text")])
+        except (ValueError, AttributeError, RecursionError):
+            parsed, bad, record = None, [("record", "not a JSON object")], {}
+        if parsed is None:
+            field, why = bad[0]
+            raise StoreError(
+                f"The store {store.path} holds a recordation of partner {row['partner']} that ipr cannot use: "
+                f"recordation {record.get('recordation_id', '')!r}, field {field}: {why}.",
+                hint=f"Import {row['partner']}'s latest package again, or restore the store from a backup.",
+            )
+        out.append(dataclasses.replace(parsed, recordation_id=f"{row['partner']}:{parsed.recordation_id}"))
     return out
 
 

@@ -627,6 +627,43 @@ def test_exchange_packages_met_both_outcomes():
         assert EXCHANGED[0] and EXCHANGED[2], EXCHANGED
 
 
+@pytest.mark.parametrize("field, value", [
+    ("valid_from", " "), ("valid_from", " 2026-01-01 "), ("min_unit_value", " "), ("min_unit_value", " 12.50 "),
+    ("hs_scope", " 6403 ; 6404 "), ("aliases", " N1KE ; NIKEE "),
+])
+def test_partner_recordations_are_stored_as_validated(ipr, receiving, db_path, tmp_path, field, value):
+    """A partner's recordation passes the rules once trimmed (a date of one space is no
+    date): it is stored as validated, so every later check can use it.  (Found by the
+    long hostile run: stored untrimmed, every `check --with-partner-recordations` then
+    exited 4 on `' '` as a date or a number.)"""
+    data = _signed_package(recordations=[dict(PARTNER_RECORDATION, **{field: value})])
+    (tmp_path / "package.json").write_bytes(data)
+    assert ipr("exchange", "import", tmp_path / "package.json").exit_code == 0
+    decl = tmp_path / "after.csv"
+    decl.write_text(declaration_after(data), encoding="utf-8")
+    result = ipr("check", decl, "--with-partner-recordations", "--no-save", "--format", "json")
+    assert result.exit_code in (0, 1), result.stderr
+
+
+def test_a_partner_recordation_spoilt_in_the_store_is_named_not_a_crash(ipr, receiving, db_path, tmp_path):
+    """A partner recordation changed outside ipr (or stored raw by an older ipr) is refused
+    with exit 3 naming the partner, the recordation and the field, not exit 4."""
+    import sqlite3
+
+    data = _signed_package(recordations=[dict(PARTNER_RECORDATION)])
+    (tmp_path / "package.json").write_bytes(data)
+    assert ipr("exchange", "import", tmp_path / "package.json").exit_code == 0
+    conn = sqlite3.connect(db_path)
+    with conn:
+        conn.execute("UPDATE partner_recordations SET record = json_set(record, '$.valid_until', '2026-02-30')")
+    conn.close()
+    decl = tmp_path / "after.csv"
+    decl.write_text(declaration_after(data), encoding="utf-8")
+    result = ipr("check", decl, "--with-partner-recordations", "--no-save")
+    assert result.exit_code == 3, result.stderr
+    assert "partner FR" in result.stderr and "'FR-TM-1'" in result.stderr and "valid_until" in result.stderr
+
+
 def test_an_oversized_exchange_package_is_refused_before_it_is_read(ipr, receiving, db_path, tmp_path):
     """A package is read whole: one past 100 MiB is refused (exit 2) naming its size and
     the limit, nothing stored.  (Before, any size was read and parsed whole, at about ten
