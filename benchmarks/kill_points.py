@@ -7,8 +7,8 @@ Builds a template store (5,000 recordations plus the fixtures, a screening run w
 hits, decisions, allow and deny entries; and the same recordations before migrations),
 then for each write command — recordation import/add/update/renew/suspend/reinstate/
 remove, check with --output, decide, allow add/remove, deny add/remove, recordation
-export, report and hits export with --output, and the migrations run on opening an
-older store — runs it once unkilled, then kills it with SIGKILL at points spread over
+export, report and hits export with --output, exchange keygen/trust/export/import, and
+the migrations run on opening an older store — runs it once unkilled, then kills it with SIGKILL at points spread over
 its run (a quarter of them, for commands that write enough, triggered by the
 write-ahead log growing, so they land inside the write transaction).  After each kill:
 ``integrity_check`` is ok; the store is as before the command or as after it; the audit
@@ -16,7 +16,7 @@ trail replays to the stored recordations, hit statuses, allow and deny lists; th
 run succeeds and leaves no temporary file (for commands that write only the store, the
 next run — a read — is made after every fifth kill: they write no temporary file).  Prints the kills tried, their outcomes and
 every failure; exit 1 if there was one.  The CI runs a sample of the same checks
-(``tests/robustness/test_crash.py``).  About 30-60 minutes for 1,000 kills on 2 cores.
+(``tests/robustness/test_crash.py``).  About 2.5 s a kill on one core: 45 minutes for 1,000.
 """
 
 from __future__ import annotations

@@ -38,9 +38,13 @@ from ipr_cli.models import RECORDATION_FIELDS
 
 # Columns whose values differ between two runs of the same command (clock, random ids).
 VOLATILE = {"at", "created_at", "updated_at", "decided_at", "started_at", "finished_at", "run_id",
-            "duration_s", "applied_at", "id", "hit_id", "from_hit", "last_seen_at", "seen_at"}
+            "duration_s", "applied_at", "id", "hit_id", "from_hit", "last_seen_at", "seen_at",
+            # exchange: keys made anew, packages named and stamped when written or received
+            "private_key", "public_key", "key_id", "pseudonym_secret", "trusted_at", "package_id", "created",
+            "received_at", "sha256", "file"}
 TABLES = ("recordations", "audit", "meta", "runs", "hits", "hit_runs", "decisions", "allow", "deny",
-          "_sqlite_migrations")
+          "_sqlite_migrations", "exchange_identity", "exchange_partners", "exchange_packages", "partner_outcomes",
+          "partner_recordations")
 
 
 @dataclass
@@ -98,9 +102,46 @@ def build_templates(base: Path, *, recordations: int = 5000, lines: int = 2000) 
     t.files["open_hit"] = open_ids[2]  # type: ignore[assignment]
     t.files["allow_id"] = json.loads(ipr("allow", "list", "--format", "json"))[0]["id"]  # type: ignore[assignment]
     t.files["deny_id"] = json.loads(ipr("deny", "list", "--format", "json"))[0]["id"]  # type: ignore[assignment]
-    t.stores["main"] = db
     t.stores["premigration"] = _premigration_copy(db, base / "premigration" / "ipr.db")
+    _exchange_templates(t, db, ipr)
+    t.stores["main"] = db
     return t
+
+
+def _exchange_templates(t: Templates, db: Path, ipr: Callable) -> None:
+    """Keys and a partner for the exchange commands: a copy of the store without a key
+    (for keygen); this store as KR, trusting FR and having sent FR one package; FR's
+    package for KR (for import); and a third key, DE's, not yet trusted (for trust)."""
+    base = t.base
+    t.stores["nokey"] = base / "nokey" / "ipr.db"
+    t.stores["nokey"].parent.mkdir()
+    shutil.copy2(db, t.stores["nokey"])
+    partner = base / "partner" / "ipr.db"
+    partner.parent.mkdir()
+    shutil.copy2(db, partner)
+    third = base / "third" / "ipr.db"
+    third.parent.mkdir()
+    shutil.copy2(t.stores["nokey"], third)
+
+    def at(store: Path):
+        env = child_env(IPR_DB=str(store), IPR_CACHE_DIR=str(base / "cache"))
+
+        def run(*args):
+            code, out, err, _ = run_ipr(*args, env=env, timeout=600)
+            assert code == 0, (args, err)
+            return out
+        return run
+
+    ipr("exchange", "keygen", "--admin", "KR", "--output", base / "KR.pub")
+    fr = at(partner)
+    fr("exchange", "keygen", "--admin", "FR", "--output", base / "FR.pub")
+    fr("exchange", "trust", "KR", base / "KR.pub")
+    fr("exchange", "export", "--to", "KR", "--recordations", "--output", base / "fr-to-kr.json")
+    at(third)("exchange", "keygen", "--admin", "DE", "--output", base / "DE.pub")
+    ipr("exchange", "trust", "FR", base / "FR.pub")
+    ipr("exchange", "export", "--to", "FR", "--output", base / "kr-to-fr-first.json")  # (makes FR's pseudonym secret)
+    t.files["package"] = base / "fr-to-kr.json"
+    t.files["DE.pub"] = base / "DE.pub"
 
 
 def _premigration_copy(src: Path, dst: Path) -> Path:
@@ -153,6 +194,12 @@ def scenarios(t: Templates) -> list[Scenario]:
         Scenario("hits export", lambda d: ("hits", "export", "--holder", t.files["holder"], "--status", "all",
                                            "--output", d / "out" / "holder.csv"), writes_file=True),
         Scenario("migrate on open", lambda d: ("recordation", "list", "--format", "csv"), template="premigration"),
+        Scenario("exchange keygen", lambda d: ("exchange", "keygen", "--admin", "KR", "--output", d / "out" / "KR.pub"),
+                 template="nokey"),
+        Scenario("exchange trust", lambda d: ("exchange", "trust", "DE", t.files["DE.pub"])),
+        Scenario("exchange export", lambda d: ("exchange", "export", "--to", "FR", "--recordations",
+                                               "--output", d / "out" / "kr-to-fr.json"), writes_file=True),
+        Scenario("exchange import", lambda d: ("exchange", "import", t.files["package"])),
     ]
 
 
@@ -177,6 +224,8 @@ def state(db: Path) -> dict:
                 values = []
                 for i in keep:
                     value = row[i]
+                    if table == "audit" and names[i] == "entity_id" and row[names.index("entity")] == "exchange-package":
+                        value = None  # a package sent is named anew each time
                     if table == "audit" and names[i] in ("before", "after") and value:
                         record = json.loads(value)
                         value = json.dumps({k: v for k, v in record.items() if k not in VOLATILE}, sort_keys=True)
