@@ -210,8 +210,11 @@ def phonetic(text: str) -> str:
     dropped, doubled letters single (``PHONETIC_RULES``, in order).  The key holds
     Latin letters only, so a word boundary is its end.
     """
-    key = _NOT_LATIN.sub("", letters_of(text))
-    key = _DOUBLED.sub(r"\1", key)
+    key = letters_of(text)
+    if not (key.isascii() and key.isalpha() and key.islower()):  # (else nothing to take out)
+        key = _NOT_LATIN.sub("", key)
+    if _DOUBLED.search(key) is not None:  # (a search costs less than a substitution)
+        key = _DOUBLED.sub(r"\1", key)
     if "ph" in key:
         key = key.replace("ph", "f")
     if "c" in key:
@@ -223,7 +226,7 @@ def phonetic(text: str) -> str:
         key = key.replace("ee", "i")
     if len(key) >= 4 and key[-1] == "e":
         key = key[:-1]
-    return _DOUBLED.sub(r"\1", key)
+    return _DOUBLED.sub(r"\1", key) if _DOUBLED.search(key) is not None else key
 
 
 @lru_cache(maxsize=CACHE_SIZE)
