@@ -240,10 +240,6 @@ def near_words(text: str, limit: int) -> tuple[tuple[int, str], ...]:
         return ()
     found = [(0, text)] if text in common_words() else []
     words = goods_word_counts().keys()
-    if limit >= 2 and len(text) >= 4 and _near_index.ready():
-        # (The same words, found through their deletions: see ``_NearIndex``.)
-        found.extend(_near_index.within_two(text))
-        return tuple(sorted(found))
     if limit >= 1:
         found.extend((1, w) for w in sorted(_edits1(text) & words) if w != text)
     if limit >= 2 and len(text) >= 4:
@@ -258,60 +254,3 @@ def near_words(text: str, limit: int) -> tuple[tuple[int, str], ...]:
                                                                  score_cutoff=2, limit=None)
                              if d == 2 and w not in seen)
     return tuple(sorted(found))
-
-
-def _two_deletions(word: str) -> set[str]:
-    """``word`` and every string one or two deletions from it."""
-    ones = [word[:i] + word[i + 1:] for i in range(len(word))]
-    out = {v[:i] + v[i + 1:] for j, v in enumerate(ones) for i in range(j)}
-    out.update(ones)
-    out.add(word)
-    return out
-
-
-class _NearIndex:
-    """The goods words within two typing edits of a word, by symmetric deletion: a word
-    two typing edits (omit, add, change, swap) from another shares with it a string
-    left by deleting at most two letters from each, so the deletions of the word look
-    up every such goods word (and some farther), and ``OSA.distance`` keeps the ones
-    within two.  The same words as comparing with every goods word of a near length,
-    which costs some 0.3 ms a word where this costs a few microseconds; built (in a
-    fraction of a second) once a run has asked ``BUILD_AFTER`` times, so that a small
-    check never pays for it."""
-
-    BUILD_AFTER = 2_000
-
-    def __init__(self) -> None:
-        self.asked = 0
-        self.by_deletion: dict[str, tuple[str, ...]] | None = None
-
-    def ready(self) -> bool:
-        if self.by_deletion is None:
-            self.asked += 1
-            if self.asked < self.BUILD_AFTER:
-                return False
-            by: dict[str, list[str]] = {}
-            for w in sorted(goods_word_counts()):
-                for d in _two_deletions(w):
-                    by.setdefault(d, []).append(w)
-            self.by_deletion = {d: tuple(ws) for d, ws in by.items()}
-        return True
-
-    def within_two(self, text: str) -> list[tuple[int, str]]:
-        """(edits, word) for each goods word one or two typing edits from ``text``."""
-        from rapidfuzz.distance import OSA
-
-        by = self.by_deletion
-        near: set[str] = set()
-        for d in by.keys() & _two_deletions(text):
-            near.update(by[d])
-        near.discard(text)
-        out = []
-        for w in near:
-            dist = OSA.distance(text, w, score_cutoff=2)
-            if dist <= 2:
-                out.append((dist, w))
-        return out
-
-
-_near_index = _NearIndex()
