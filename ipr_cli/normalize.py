@@ -144,7 +144,12 @@ def char_letter(ch: str) -> str:
 @lru_cache(maxsize=CACHE_SIZE)
 def plain(text: str) -> str:
     """Folded letters and digits only, separators removed: ``Z.O.R.V.E.X`` gives ``zorvex``."""
+    if text.isascii():  # (folded ASCII is its lower case: the same letters, at C speed)
+        return text.lower().translate(_ASCII_NOT_ALNUM)
     return "".join(ch for ch in fold(text) if ch.isalnum())
+
+
+_ASCII_NOT_ALNUM = str.maketrans(dict.fromkeys(chr(o) for o in range(128) if not chr(o).isalnum()))
 
 
 @lru_cache(maxsize=CACHE_SIZE)
@@ -205,8 +210,11 @@ def phonetic(text: str) -> str:
     dropped, doubled letters single (``PHONETIC_RULES``, in order).  The key holds
     Latin letters only, so a word boundary is its end.
     """
-    key = _NOT_LATIN.sub("", letters_of(text))
-    key = _DOUBLED.sub(r"\1", key)
+    key = letters_of(text)
+    if not (key.isascii() and key.isalpha() and key.islower()):  # (else nothing to take out)
+        key = _NOT_LATIN.sub("", key)
+    if _DOUBLED.search(key) is not None:  # (a search costs less than a substitution)
+        key = _DOUBLED.sub(r"\1", key)
     if "ph" in key:
         key = key.replace("ph", "f")
     if "c" in key:
@@ -218,7 +226,7 @@ def phonetic(text: str) -> str:
         key = key.replace("ee", "i")
     if len(key) >= 4 and key[-1] == "e":
         key = key[:-1]
-    return _DOUBLED.sub(r"\1", key)
+    return _DOUBLED.sub(r"\1", key) if _DOUBLED.search(key) is not None else key
 
 
 @lru_cache(maxsize=CACHE_SIZE)
@@ -227,7 +235,13 @@ def letters_of(text: str) -> str:
 
     Case matters before folding: Greek capital Ν reads as N, small ν as v.
     """
+    if text.isascii():  # (ASCII is NFKC: one table, the same letters, at C speed)
+        return text.translate(_ASCII_LETTERS)
     return "".join(char_letter(ch) for ch in unicodedata.normalize("NFKC", text))
+
+
+# ``char_letter`` of every ASCII character, as a ``str.translate`` table.
+_ASCII_LETTERS = str.maketrans({chr(o): char_letter(chr(o)) for o in range(128)})
 
 
 # A word: letters/digits, with symbols that stand for letters inside it ("CONVER$E"):

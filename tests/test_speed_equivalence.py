@@ -237,6 +237,59 @@ def _reference_atom_info(self, atom: str):
                 bool(cuts[0]), bool(cuts[1]), sum(1 for ch in key if ch not in alphabet))
 
 
+def _reference_slips(a: str, b: str) -> float:
+    """``noisy.slips`` as it was: the whole table written out."""
+    from ipr_cli.matching.noisy import _doubled, _sub
+
+    n, m = len(a), len(b)
+    d = [[0.0] * (m + 1) for _ in range(n + 1)]
+    for i in range(1, n + 1):
+        d[i][0] = d[i - 1][0] + (0.5 if _doubled(a, i - 1) else 1.0)
+    for j in range(1, m + 1):
+        d[0][j] = d[0][j - 1] + (0.5 if _doubled(b, j - 1) else 1.0)
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            best = d[i - 1][j - 1] + _sub(a[i - 1], b[j - 1])
+            best = min(best, d[i - 1][j] + (0.5 if _doubled(a, i - 1) else 1.0),
+                       d[i][j - 1] + (0.5 if _doubled(b, j - 1) else 1.0))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1] and a[i - 1] != b[j - 1]:
+                best = min(best, d[i - 2][j - 2] + 0.5)
+            d[i][j] = best
+    return d[n][m]
+
+
+def _reference_letters(text: str) -> str:
+    import unicodedata
+
+    from ipr_cli.normalize import char_letter
+
+    return "".join(char_letter(ch) for ch in unicodedata.normalize("NFKC", text))
+
+
+def _reference_plain(text: str) -> str:
+    from ipr_cli.normalize import fold
+
+    return "".join(ch for ch in fold(text) if ch.isalnum())
+
+
+def _reference_bare(text: str) -> str:
+    import unicodedata
+
+    from ipr_cli.normalize import fold
+
+    return "".join(ch for ch in unicodedata.normalize("NFKD", fold(text)) if ch.isalnum())
+
+
+def _reference_typed(parts: tuple[str, ...]) -> bool:
+    import unicodedata
+
+    for part in parts:
+        for ch in unicodedata.normalize("NFKD", part):
+            if not (ch.isascii() and ch.isalpha() or unicodedata.combining(ch) or ch in "'’.-"):
+                return False
+    return True
+
+
 def _reference_code(monkeypatch) -> None:
     """Put the code that the speed work replaced back in place (and forget what the
     new code remembered, so that nothing it computed is reused)."""
@@ -255,6 +308,14 @@ def _reference_code(monkeypatch) -> None:
     monkeypatch.setattr(index.MarkIndex, "_candidates", _reference_candidates)
     monkeypatch.setattr(spans.SpanSearch, "_atom_info", _reference_atom_info)
     monkeypatch.setattr(matcher, "signals_in", functools.lru_cache(maxsize=None)(_reference_signals))
+    from ipr_cli.matching import noisy, reading
+
+    monkeypatch.setattr(noisy, "slips", functools.lru_cache(maxsize=None)(_reference_slips))
+    monkeypatch.setattr(noisy, "bare", _reference_bare)
+    monkeypatch.setattr(reading, "bare", _reference_bare)
+    monkeypatch.setattr(noisy, "typed", _reference_typed)
+    monkeypatch.setattr(reading, "typed", _reference_typed)
+    lexicon.near_words.cache_clear()
 
 
 @pytest.fixture
@@ -291,7 +352,8 @@ def test_new_word_helpers_agree_with_the_code_they_replaced():
 
     from ipr_cli.matching import lexicon, spans
     from ipr_cli.matching.index import deletions
-    from ipr_cli.normalize import phonetic, plain, words
+    from ipr_cli.matching.noisy import bare, consonants, typed
+    from ipr_cli.normalize import letters_of, phonetic, plain, words
 
     with open(NOISY / "declarations.csv", newline="", encoding="utf-8") as f:
         seen = {w for row in csv.DictReader(f) for w in words(row["description"] + " " + row["brand"])}
@@ -305,6 +367,30 @@ def test_new_word_helpers_agree_with_the_code_they_replaced():
                 assert lexicon.is_compound_word.__wrapped__(piece) == _reference_compound(piece), piece
         for depth in (1, 2):
             assert deletions(p, depth) == _reference_deletions(p, depth), p
+        for text in (word, word.lower(), word + "-" + word[::-1], "$" + word + "!"):
+            assert letters_of.__wrapped__(text) == _reference_letters(text), text
+            assert plain.__wrapped__(text) == _reference_plain(text), text
+            assert bare(text) == _reference_bare(text), text
+            assert typed((text,)) == _reference_typed((text,)), text
+            assert consonants(text) == "".join(ch for ch in text if ch not in "aeiou"), text
+    ascii_chars = "".join(map(chr, range(128)))
+    assert letters_of.__wrapped__(ascii_chars) == _reference_letters(ascii_chars)
+    assert plain.__wrapped__(ascii_chars) == _reference_plain(ascii_chars)
+    assert typed((ascii_chars,)) == _reference_typed((ascii_chars,))
+
+
+def test_slips_agree_with_the_code_they_replaced():
+    """``noisy.slips`` (row by row) gives what the whole table written out gave."""
+    import random
+
+    from ipr_cli.matching.noisy import slips
+
+    rnd = random.Random(14)
+    letters = "abcdeilmnoqgjruv"
+    for _ in range(3000):
+        a = "".join(rnd.choice(letters) for _ in range(rnd.randint(0, 9)))
+        b = "".join(rnd.choice(letters) for _ in range(rnd.randint(0, 9)))
+        assert slips.__wrapped__(a, b) == _reference_slips(a, b), (a, b)
 
 
 def _reference_signals(text: str) -> tuple[str, ...]:

@@ -87,9 +87,10 @@ def deletions(key: str, depth: int) -> set[str]:
     n = len(key)
     depth = min(depth, n - 1)
     if depth >= 1:
-        out.update([key[:i] + key[i + 1:] for i in range(n)])
-    if depth >= 2:  # each pair of places once (deleting one, then another, finds each twice)
-        out.update([key[:i] + key[i + 1:j] + key[j + 1:] for i in range(n) for j in range(i + 1, n)])
+        ones = [key[:i] + key[i + 1:] for i in range(n)]
+        out.update(ones)
+        if depth >= 2:  # each pair of places once: place i < j deleted from the key without j
+            out.update([v[:i] + v[i + 1:] for j, v in enumerate(ones) for i in range(j)])
     if depth >= 3:
         frontier = {v for v in out if len(v) == n - 2}
         for _ in range(depth - 2):

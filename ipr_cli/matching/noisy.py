@@ -9,10 +9,11 @@ weighs both readings alike, the classic typing slips at half an edit.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
-from ..normalize import CACHE_SIZE, fold
+from ..normalize import CACHE_SIZE, fold, plain
 from .features import CHEAP_PAIRS
 from .index import Form, MarkIndex
 from .lexicon import NEAR_WORD_LIMIT, english_words, is_everyday, near_words
@@ -20,6 +21,8 @@ from .lexicon import NEAR_WORD_LIMIT, english_words, is_everyday, near_words
 
 def bare(text: str) -> str:
     """Folded letters without their accents: ``Hermès`` → ``hermes``."""
+    if text.isascii():  # (no accents: the folded letters and digits, at C speed)
+        return plain(text)
     return "".join(ch for ch in unicodedata.normalize("NFKD", fold(text)) if ch.isalnum())
 
 
@@ -83,21 +86,29 @@ def slips(a: str, b: str) -> float:
     two letters swapped (ZROVEX), and a letter an eye confuses for another (``features.MISREAD_PAIRS``).
     Both readings of a span are weighed with it: a span that is one classic slip from
     the mark and one plain edit from a word is nearer the mark."""
+    # (Row by row, the costs of each letter worked out once: the same sums of halves
+    # and ones as the table written out, a few times faster.)
     n, m = len(a), len(b)
-    d = [[0.0] * (m + 1) for _ in range(n + 1)]
-    for i in range(1, n + 1):
-        d[i][0] = d[i - 1][0] + (0.5 if _doubled(a, i - 1) else 1.0)
+    cost_a = [0.5 if _doubled(a, i) else 1.0 for i in range(n)]
+    cost_b = [0.5 if _doubled(b, j) else 1.0 for j in range(m)]
+    cheap = CHEAP_SUBSTITUTIONS
+    before = None  # row i - 2
+    prev = [0.0] * (m + 1)  # row i - 1
     for j in range(1, m + 1):
-        d[0][j] = d[0][j - 1] + (0.5 if _doubled(b, j - 1) else 1.0)
+        prev[j] = prev[j - 1] + cost_b[j - 1]
     for i in range(1, n + 1):
+        x = a[i - 1]
+        gap = cost_a[i - 1]
+        row = [prev[0] + gap] + [0.0] * m
         for j in range(1, m + 1):
-            best = d[i - 1][j - 1] + _sub(a[i - 1], b[j - 1])
-            best = min(best, d[i - 1][j] + (0.5 if _doubled(a, i - 1) else 1.0),
-                       d[i][j - 1] + (0.5 if _doubled(b, j - 1) else 1.0))
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1] and a[i - 1] != b[j - 1]:
-                best = min(best, d[i - 2][j - 2] + 0.5)
-            d[i][j] = best
-    return d[n][m]
+            y = b[j - 1]
+            best = prev[j - 1] + (0.0 if x == y else 0.5 if x + y in cheap else 1.0)
+            best = min(best, prev[j] + gap, row[j - 1] + cost_b[j - 1])
+            if i > 1 and j > 1 and x == b[j - 2] and a[i - 2] == y and x != y:
+                best = min(best, before[j - 2] + 0.5)
+            row[j] = best
+        before, prev = prev, row
+    return prev[m]
 
 
 CHEAP_SUBSTITUTIONS = frozenset(x + y for pair in CHEAP_PAIRS for x in pair for y in pair if x != y)
@@ -174,12 +185,18 @@ def typed(parts: tuple[str, ...]) -> bool:
     """True when the span is written in letters only (accents, apostrophes, hyphens and
     dots aside): no digit or symbol stands for a letter."""
     for part in parts:
+        if part.isascii():  # (no combining marks: letters and "'.-" only, matched in C)
+            if _TYPED_ASCII.fullmatch(part) is None:
+                return False
+            continue
         for ch in unicodedata.normalize("NFKD", part):
             if not (ch.isascii() and ch.isalpha() or unicodedata.combining(ch) or ch in "'’.-"):
                 return False
     return True
 
 
+
+_TYPED_ASCII = re.compile(r"[A-Za-z'.\-]*")
 
 VOWELS = frozenset("aeiou")
 # Long marks only (``VOWELS_MIN_MARK`` letters or more), and at least this many
@@ -205,7 +222,10 @@ def vowels_dropped(letters: str, target: str) -> int:
 
 
 def consonants(letters: str) -> str:
-    return "".join(ch for ch in letters if ch not in VOWELS)
+    return letters.translate(_NO_VOWELS)
+
+
+_NO_VOWELS = str.maketrans(dict.fromkeys(VOWELS))
 
 
 def devowelled(index: MarkIndex) -> dict[str, list[Form]]:

@@ -251,14 +251,15 @@ class SpanSearch:
         """The readings of the run ``words[i..j]`` (its trie node ``node``): the marks its
         words stand for, and marks glued to an affix in its first or last word."""
         index = self.index
-        atom_info = self._atom_info
-        parts = tuple(atom_info(w).text for w in words[i:j + 1])
+        cached, atom_info = self._atom_cache.get, self._atom_info
+        infos = [cached(w) or atom_info(w) for w in words[i:j + 1]]
+        parts = tuple([info.text for info in infos])
         readings = []
         if node.size <= index.max_len + 2 and node.foreign_all < FOREIGN_LIMIT:
             found = self._span_matches(parts)
             if found:
                 readings.append((found, True))
-        if (atom_info(words[j]).suffix_cut or node.prefix_cut) and node.long_words <= index.max_words:
+        if (infos[-1].suffix_cut or node.prefix_cut) and node.long_words <= index.max_words:
             glued = self._affix_matches(parts)
             if glued:
                 readings.append((glued, False))
