@@ -22,6 +22,7 @@ import itertools
 import multiprocessing
 import multiprocessing.connection
 import operator
+import os
 import queue
 import threading
 from collections.abc import Iterable, Iterator
@@ -236,10 +237,13 @@ class Batches:
         freeze()  # what the matcher learnt since screen_files froze it: shared too, not copied
         ctx = multiprocessing.get_context("fork")
         workers = []
+        ours: list = []  # this process's ends of every pipe so far: each worker closes its copies
         for _ in range(self.workers):  # every worker forked before the sending thread starts
             requests_in, requests = ctx.Pipe(duplex=False)
             results, results_out = ctx.Pipe(duplex=False)
-            process = ctx.Process(target=_serve, args=(requests_in, results_out), daemon=True)
+            ours += [requests, results]
+            process = ctx.Process(target=_serve, args=(requests_in, results_out, tuple(ours), os.getpid()),
+                                  daemon=True)
             process.start()
             requests_in.close()
             results_out.close()
@@ -285,13 +289,22 @@ def _send_all(outbox: queue.SimpleQueue) -> None:
             return
 
 
-def _serve(requests, results) -> None:
-    """A worker process: the findings of each list of values it is sent, in order."""
+def _serve(requests, results, parents_ends, parent: int) -> None:
+    """A worker process: the findings of each list of values it is sent, in order.
+
+    It ends when the parent does, even when killed (SIGKILL runs no clean-up): with the
+    parent's ends of the pipes closed here, the parent's death ends the requests, and a
+    parent gone quiet is looked for once a second besides."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    for end in parents_ends:
+        end.close()
     while True:
         try:
+            while not requests.poll(1.0):
+                if os.getppid() != parent:
+                    return
             texts = requests.recv()
         except (EOFError, OSError):
             return
@@ -301,5 +314,7 @@ def _serve(requests, results) -> None:
             answer = (False, exc)
         try:
             results.send(answer)
+        except OSError:  # the parent is gone
+            return
         except Exception:  # an error that cannot be pickled: its words
             results.send((False, RuntimeError(repr(answer[1]))))
