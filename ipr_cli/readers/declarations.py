@@ -196,12 +196,6 @@ class DeclarationReader:
         make_line = self._make_line
         strip = str.strip
         offset = self._row_offset
-        # The common row, read here without calling _make_line: a description and brand
-        # within the limit, a date and a quantity met before, a plain value (or none).
-        # Any other row goes through _make_line, which reports its problems.
-        file = self.file
-        dates, numbers = self._dates, self._numbers
-        new_line = DeclarationLine
         try:
             for row, cells in fmt.rows():
                 row += offset
@@ -215,21 +209,7 @@ class DeclarationReader:
                     values = None
                 else:
                     cells.append("")
-                    (description, declaration_id, item_no, date_text, importer, origin, hs_code, brand, quantity_text,
-                     value_text, currency, exporter, transport_document, container,
-                     port_of_loading) = values = tuple(map(strip, pick(cells)))
-                    date = dates.get(date_text) if date_text else None
-                    quantity = numbers.get(quantity_text) if quantity_text else None
-                    if (description and len(description) <= MATCH_CHARS and len(brand) <= MATCH_CHARS
-                            and (date is not None or not date_text) and (quantity or not quantity_text)
-                            and (not value_text or len(value_text) < 16 and value_text[0] in _NONZERO_DIGITS
-                                 and value_text.isascii() and value_text.replace(".", "", 1).isdigit())):
-                        self.lines_read += 1
-                        yield _new_tuple(new_line, (
-                            file, row, description, declaration_id, item_no, date, importer, origin.upper(), hs_code,
-                            brand, quantity, Decimal(value_text) if value_text else None, currency.upper(), exporter,
-                            transport_document, container.upper(), port_of_loading))
-                        continue
+                    values = map(strip, pick(cells))
                 if values is None:
                     self._problem(row, "", _NOT_UNICODE if keyed else "undecodable bytes (not valid in this encoding)")
                     continue
