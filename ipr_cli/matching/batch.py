@@ -7,6 +7,11 @@ worker processes forked after the matcher is built, once the run is large), and 
 findings are cached; then this process screens the batch's lines itself, in order,
 with the context rules.  So output streams in file/row order and is the same with any
 number of processes.  A few batches are in flight at a time, which bounds memory.
+
+Each worker learns the word runs it reads (the span search's memos), so a value goes
+to the worker chosen by its first characters (``_shard``): the variants of one listing
+("… BLACK XL", "… NAVY 2PCS") and a recurring brand are read by one worker, which
+has met their words before, instead of being learnt again by each.
 """
 
 from __future__ import annotations
@@ -15,8 +20,13 @@ import collections
 import datetime as dt
 import itertools
 import multiprocessing
+import multiprocessing.connection
 import operator
+import os
+import queue
+import threading
 from collections.abc import Iterable, Iterator
+from typing import NamedTuple
 
 from ..gctuning import freeze
 from ..models import DeclarationLine
@@ -34,6 +44,8 @@ PROGRESS_LINES = 512  # lines screened between progress reports, without workers
 # benchmarks/speed.py: 2,000 lines with 3 in flight per worker took 5-8 % longer.)
 BATCH_LINES = 10_000
 IN_FLIGHT_PER_WORKER = 1
+# A value goes to the worker chosen by this many of its first characters (see _shard).
+SHARD_CHARS = 16
 
 _WORKER: "Batches | None" = None  # in a worker process: the Batches it was forked from
 _DESCRIPTION = operator.attrgetter("description")
@@ -49,9 +61,9 @@ class _Batch:
                  waiting: list[tuple[str, dict]], job) -> None:
         self.lines = lines
         self.found = found          # field value -> its findings (filled in when the job is done)
-        self.texts = texts          # the values sent to a worker
+        self.texts = texts          # the values sent to the workers, in the order of ``job``
         self.waiting = waiting      # (value, the findings of the batch in flight that sent it)
-        self.job = job              # the worker's result, or None
+        self.job = job              # the workers sent a part of ``texts`` (in order), or None
 
 
 class Batches:
@@ -60,7 +72,8 @@ class Batches:
     def __init__(self, matcher: Matcher, workers: int) -> None:
         self.matcher = matcher
         self.workers = workers
-        self.pool = None
+        self.pool: list[_Worker] | None = None
+        self._outbox: queue.SimpleQueue | None = None  # (worker, values) for the sending thread
         self.lines_seen = 0
         self.enabled = workers > 1 and "fork" in multiprocessing.get_all_start_methods()
         self._form_ids: dict[int, int] | None = None  # see find_packed
@@ -86,8 +99,8 @@ class Batches:
             batch: list[DeclarationLine] = []
             failed = None
             try:
-                for line in itertools.islice(lines, BATCH_LINES if self.pool is not None else PROGRESS_LINES):
-                    batch.append(line)
+                # (extend keeps the lines read before an error)
+                batch.extend(itertools.islice(lines, BATCH_LINES if self.pool is not None else PROGRESS_LINES))
             except Exception as exc:  # a bad row with --strict: the lines before it count
                 failed = exc
             if batch:
@@ -130,7 +143,7 @@ class Batches:
         if texts and self.pool is not None:
             for text in texts:
                 pending[text] = found
-            job = self.pool.apply_async(_worker_find, (texts,))
+            texts, job = self._post(texts)
         elif texts:
             find = self.matcher.spans.find
             findings = [tuple(find(text)) for text in texts]
@@ -144,7 +157,7 @@ class Batches:
         """Screen a batch whose findings are in (waiting for its worker's if need be)."""
         found = batch.found
         if batch.job is not None:
-            found.update(zip(batch.texts, self.remember(batch.texts, batch.job.get())))
+            found.update(zip(batch.texts, self.remember(batch.texts, self._receive(batch.job))))
             for text in batch.texts:
                 del pending[text]
         for text, owner in batch.waiting:
@@ -186,27 +199,122 @@ class Batches:
         self.matcher.field_cache.add(texts, findings)
         return findings
 
+    def _post(self, texts: list[str]) -> tuple[list[str], list[int]]:
+        """Send the values to their workers (``_shard``); the values in the order their
+        findings will come back, and the workers sent to."""
+        n = len(self.pool)
+        parts: list[list[str]] = [[] for _ in range(n)]
+        for text in texts:
+            parts[hash(text[:SHARD_CHARS]) % n].append(text)
+        ordered: list[str] = []
+        job = []
+        for k, part in enumerate(parts):
+            if part:
+                self._outbox.put((self.pool[k], part))
+                ordered.extend(part)
+                job.append(k)
+        return ordered, job
+
+    def _receive(self, job: list[int]) -> list:
+        """The findings of a batch's values, from each worker it was sent to (each answers
+        in the order it was asked, and batches are screened in the order they were sent)."""
+        out: list = []
+        for k in job:
+            worker = self.pool[k]
+            try:
+                ok, answer = worker.results.recv()
+            except (EOFError, OSError):
+                raise RuntimeError(f"worker process {worker.process.pid} ended unexpectedly "
+                                   f"(exit code {worker.process.exitcode})") from None
+            if not ok:
+                raise answer
+            out.extend(answer)
+        return out
+
     def _start(self) -> None:
         global _WORKER
         _WORKER = self
         freeze()  # what the matcher learnt since screen_files froze it: shared too, not copied
         ctx = multiprocessing.get_context("fork")
-        self.pool = ctx.Pool(self.workers, initializer=_worker_init)
+        workers = []
+        ours: list = []  # this process's ends of every pipe so far: each worker closes its copies
+        for _ in range(self.workers):  # every worker forked before the sending thread starts
+            requests_in, requests = ctx.Pipe(duplex=False)
+            results, results_out = ctx.Pipe(duplex=False)
+            ours += [requests, results]
+            process = ctx.Process(target=_serve, args=(requests_in, results_out, tuple(ours), os.getpid()),
+                                  daemon=True)
+            process.start()
+            requests_in.close()
+            results_out.close()
+            workers.append(_Worker(process, requests, results))
+        self.pool = workers
+        # Values are sent by a thread: a worker writing a large answer that this process
+        # has not read yet must never leave both sides waiting to write.
+        self._outbox = queue.SimpleQueue()
+        threading.Thread(target=_send_all, args=(self._outbox,), daemon=True, name="ipr-batch-send").start()
 
     def close(self) -> None:
         global _WORKER
         if self.pool is not None:
-            self.pool.terminate()
-            self.pool.join()
+            self._outbox.put(None)
+            for worker in self.pool:
+                worker.process.terminate()
+            for worker in self.pool:
+                worker.process.join()
+                worker.requests.close()
+                worker.results.close()
             self.pool = None
             _WORKER = None
 
 
-def _worker_init() -> None:
+class _Worker(NamedTuple):
+    """A worker process and this process's ends of its two pipes."""
+
+    process: multiprocessing.process.BaseProcess
+    requests: multiprocessing.connection.Connection  # values to search, written here
+    results: multiprocessing.connection.Connection   # (ok, findings or the error), read here
+
+
+def _send_all(outbox: queue.SimpleQueue) -> None:
+    """The sending thread: each (worker, values) put in ``outbox``, in order, until None."""
+    while True:
+        item = outbox.get()
+        if item is None:
+            return
+        worker, texts = item
+        try:
+            worker.requests.send(texts)
+        except (OSError, ValueError):  # the worker was ended (the run is being closed)
+            return
+
+
+def _serve(requests, results, parents_ends, parent: int) -> None:
+    """A worker process: the findings of each list of values it is sent, in order.
+
+    It ends when the parent does, even when killed (SIGKILL runs no clean-up): with the
+    parent's ends of the pipes closed here, the parent's death ends the requests, and a
+    parent gone quiet is looked for once a second besides."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-
-
-def _worker_find(texts: list[str]) -> list:
-    return _WORKER.find_packed(texts)
+    for end in parents_ends:
+        end.close()
+    while True:
+        try:
+            while not requests.poll(1.0):
+                if os.getppid() != parent:
+                    return
+            texts = requests.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            answer = (True, _WORKER.find_packed(texts))
+        except Exception as exc:  # raised again in the parent, as a pool would
+            answer = (False, exc)
+        try:
+            results.send(answer)
+        except OSError:  # the parent is gone
+            return
+        except Exception:  # an error that cannot be pickled: its words
+            results.send((False, RuntimeError(repr(answer[1]))))

@@ -30,9 +30,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from typing import NamedTuple
 
 from .goods import compat_before
+from ..normalize import CACHE_SIZE
 from .lexicon import english_words, is_name, is_word
 from .records import Finding
 from .scorer import Reason
@@ -176,8 +178,11 @@ def near_word(finding: Finding) -> Reason | None:
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz"
 
 
+@lru_cache(maxsize=CACHE_SIZE)
 def _word_within_one_edit(text: str) -> str | None:
-    """An English word of four or more letters that ``text`` is, or is one edit from."""
+    """An English word of four or more letters that ``text`` is, or is one edit from
+    (remembered: a day's batch reads the same few misspellings on line after line, and
+    each costs some 200 set look-ups)."""
     words = english_words()
     if text in words:
         return text

@@ -34,6 +34,7 @@ from .spans import SpanSearch
 # 17 MiB more, near the 20 % bound.
 FIELD_CACHE_SIZE = 3 * CACHE_SIZE
 VOTES_CACHE_SIZE = 2_000  # descriptions' goods votes (a dict each): see _goods_votes
+EVIDENCE_CACHE_SIZE = 20_000  # findings' evidence reasons (a short tuple each): see _weigh
 BRAND_BONUS = 2.0  # a mark in the brand column outranks the same mark in the description
 
 
@@ -68,6 +69,7 @@ class Matcher:
         # The findings of field values met lately (see ``batch``, which fills it from workers).
         self.field_cache = FieldCache(FIELD_CACHE_SIZE)
         self._votes_cache: dict[str, tuple] = {}  # see _goods_votes
+        self._evidence_cache: dict[tuple, tuple] = {}  # see _weigh
         self._active_cache: dict[dt.date, list[bool]] = {}
         self._rules: list[R.Rules | None] = [None] * len(self.recordations)  # see _rules_of
 
@@ -209,7 +211,19 @@ class Matcher:
         added to ``tally``, weighed with the corroboration already there and the noisy
         channel's doubt; what it allows (``evidence.DROP``, ``evidence.REVIEW`` or None)."""
         finding = best.finding
-        tally.reasons.extend(E.reasons_of(finding, best.field_name, line.description, rules.common, self._is_mark))
+        field_name = best.field_name
+        # Text only: the same finding in the same field value has the same reasons (a
+        # day's batch judges one listing's finding on line after line).  The form is
+        # named by identity: the index's forms last as long as the matcher.
+        key = (field_name, line.description if field_name == "description" else line.brand,
+               id(finding.form), finding.start, finding.end)
+        reasons = self._evidence_cache.get(key)
+        if reasons is None:
+            if len(self._evidence_cache) >= EVIDENCE_CACHE_SIZE:
+                evict_oldest(self._evidence_cache)
+            reasons = self._evidence_cache[key] = tuple(
+                E.reasons_of(finding, field_name, line.description, rules.common, self._is_mark))
+        tally.reasons.extend(reasons)
         in_scope = bool(hs) or not rec.hs_scope or any(r.name == "goods_in_scope" for r in tally.reasons)
         return E.cap(tally.reasons, in_scope)
 
