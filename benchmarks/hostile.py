@@ -122,6 +122,7 @@ def main(argv: list[str]) -> int:
     deadline = time.monotonic() + args.minutes * 60
     started = time.monotonic()
     worst_input = [0.0, ""]  # CPU seconds of one whole command, what
+    peak = [0.0, "", 0.0]  # peak RSS MiB so far; the command that raised it most, by how much
 
     def outcome(result, what: str, path: Path, spent: float, kind: str, extra: str = "") -> None:
         exits[kind][result.exit_code] = exits[kind].get(result.exit_code, 0) + 1
@@ -142,6 +143,14 @@ def main(argv: list[str]) -> int:
             failures.append(what)
         if spent > worst_input[0]:
             worst_input[:] = [spent, what]
+            if path.exists():
+                shutil.copyfile(path, work / f"worst-time{path.suffix}")
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        if rss - peak[0] > peak[2]:  # the input that raised the peak most, kept to reproduce it
+            peak[1:] = [what, rss - peak[0]]
+            if path.exists():
+                shutil.copyfile(path, work / f"peak-rss{path.suffix}")
+        peak[0] = max(peak[0], rss)
 
     def tick() -> None:
         done = sum(counts.values())
@@ -298,7 +307,7 @@ def main(argv: list[str]) -> int:
     if args.long_lines:
         print(f"worst line of look-alike tokens against 10,000 marks ({args.long_lines} lines up to 1 MB, read and "
               f"screened, CPU): {long_worst[0]:.3f} s (a {long_worst[1]:,}-character line)")
-    print(f"peak RSS: {rss:.0f} MiB")
+    print(f"peak RSS: {rss:.0f} MiB (raised most, by {peak[2]:.0f} MiB, by: {peak[1]}; that input and the slowest are kept in {work})")
     ok = not failures and rss <= 1024 and worst_line[0] <= 1.0 and long_worst[0] <= 1.0
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
