@@ -251,11 +251,14 @@ def partner_recordations(store: Store) -> list:
     out = []
     for row in rows:
         try:
-            record = json.loads(row["record"])
-            record = {k: record.get(k) or "" for k in RECORDATION_FIELDS}
-            parsed, bad = parse(record) if all(isinstance(v, str) for v in record.values()) else (None, [("record", "not text")])
+            stored = json.loads(row["record"])
+            record = {k: stored.get(k) or "" for k in RECORDATION_FIELDS}
         except (ValueError, AttributeError, RecursionError):
-            parsed, bad, record = None, [("record", "not a JSON object")], {}
+            record = {}
+        if record and all(isinstance(v, str) for v in record.values()):
+            parsed, bad = parse(record)
+        else:
+            parsed, bad = None, [("record", "not a JSON object of text values")]
         if parsed is None:
             field, why = bad[0]
             raise StoreError(

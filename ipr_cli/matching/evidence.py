@@ -33,8 +33,8 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import NamedTuple
 
-from .goods import compat_before
 from ..normalize import CACHE_SIZE
+from .goods import compat_before
 from .lexicon import english_words, is_name, is_word
 from .records import Finding
 from .scorer import Reason

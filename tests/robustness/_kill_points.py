@@ -79,15 +79,10 @@ def build_templates(base: Path, *, recordations: int = 5000, lines: int = 2000) 
     base.mkdir(parents=True)
     db = base / "main" / "ipr.db"
     db.parent.mkdir(exist_ok=True)
-    env = child_env(IPR_DB=str(db), IPR_CACHE_DIR=str(base / "cache"))
+    ipr = _runner(db, base / "cache")
     t.files["old"] = write_recordations(base / "old.csv", range(recordations), "old")
     t.files["new"] = write_recordations(base / "new.csv", range(recordations + recordations // 5), "new")
     t.files["decl"] = write_declarations(base / "decl.csv", lines)
-
-    def ipr(*args):
-        code, out, err, _ = run_ipr(*args, env=env, timeout=600)
-        assert code == 0, (args, err)
-        return out
 
     ipr("recordation", "import", FIXTURES / "recordations.csv")
     ipr("recordation", "import", t.files["old"])
@@ -108,6 +103,17 @@ def build_templates(base: Path, *, recordations: int = 5000, lines: int = 2000) 
     return t
 
 
+def _runner(db: Path, cache: Path) -> Callable:
+    """``ipr ARGS`` on the store ``db``, which must succeed; its standard output."""
+    env = child_env(IPR_DB=str(db), IPR_CACHE_DIR=str(cache))
+
+    def ipr(*args) -> str:
+        code, out, err, _ = run_ipr(*args, env=env, timeout=600)
+        assert code == 0, (args, err)
+        return out
+    return ipr
+
+
 def _exchange_templates(t: Templates, db: Path, ipr: Callable) -> None:
     """Keys and a partner for the exchange commands: a copy of the store without a key
     (for keygen); this store as KR, trusting FR and having sent FR one package; FR's
@@ -123,21 +129,12 @@ def _exchange_templates(t: Templates, db: Path, ipr: Callable) -> None:
     third.parent.mkdir()
     shutil.copy2(t.stores["nokey"], third)
 
-    def at(store: Path):
-        env = child_env(IPR_DB=str(store), IPR_CACHE_DIR=str(base / "cache"))
-
-        def run(*args):
-            code, out, err, _ = run_ipr(*args, env=env, timeout=600)
-            assert code == 0, (args, err)
-            return out
-        return run
-
     ipr("exchange", "keygen", "--admin", "KR", "--output", base / "KR.pub")
-    fr = at(partner)
+    fr = _runner(partner, base / "cache")
     fr("exchange", "keygen", "--admin", "FR", "--output", base / "FR.pub")
     fr("exchange", "trust", "KR", base / "KR.pub")
     fr("exchange", "export", "--to", "KR", "--recordations", "--output", base / "fr-to-kr.json")
-    at(third)("exchange", "keygen", "--admin", "DE", "--output", base / "DE.pub")
+    _runner(third, base / "cache")("exchange", "keygen", "--admin", "DE", "--output", base / "DE.pub")
     ipr("exchange", "trust", "FR", base / "FR.pub")
     ipr("exchange", "export", "--to", "FR", "--output", base / "kr-to-fr-first.json")  # (makes FR's pseudonym secret)
     t.files["package"] = base / "fr-to-kr.json"
